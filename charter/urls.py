@@ -1,0 +1,8 @@
+from django.urls import path
+
+from charter import views
+
+app_name = "charter"
+urlpatterns = [
+    path("", views.index, name="index"),
+]

@@ -1,0 +1,3 @@
+from ess2024.celery import app as celery_app
+
+__all__ = ["celery_app"]

@@ -1,0 +1,37 @@
+"""The URL map the whole product shares. French paths, English names in code; French has no prefix."""
+
+from django.conf import settings
+from django.conf.urls.i18n import i18n_patterns
+from django.contrib import admin
+from django.urls import include, path
+from django.views.i18n import set_language
+
+from accounts import views as accounts_views
+from ess2024 import views
+
+urlpatterns = [
+    path("i18n/setlang/", set_language, name="set_language"),
+]
+
+urlpatterns += i18n_patterns(
+    path("", views.home, name="home"),
+    path("accessibilite/", views.accessibility, name="accessibility"),
+    path("mentions-legales/", views.legal_notice, name="legal_notice"),
+    path("compte/", include("allauth.urls")),
+    path("espace/", accounts_views.dashboard, name="dashboard"),
+    path("espace/", include("accounts.urls")),
+    path("structures/", include("structures.urls")),
+    path("appels-d-offres/", include("tenders.urls")),
+    path("alertes/", include("matching.urls")),
+    path("rencontres/", include("meetups.urls")),
+    path("charte/", include("charter.urls")),
+    # The admin's own login page is replaced by allauth's (rate-limited, email verification enforced).
+    path("admin/login/", views.admin_login_redirect),
+    path("admin/", admin.site.urls),
+    prefix_default_language=False,
+)
+
+if settings.DEBUG:
+    from django.conf.urls.static import static
+
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

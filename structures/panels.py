@@ -1,0 +1,3 @@
+def structure_panel(request):
+    """Dashboard panel for /espace/ (see accounts.views.dashboard); None while there is nothing to show."""
+    return None
