@@ -1,0 +1,357 @@
+"""ESS structures and the reference data they are described with (topics, sectors, intervention areas).
+
+The legal form decides the category and the reserved markets a structure is eligible for; both are generated
+columns, so the database answers "which structures may bid on a lot reserved under L2113-13" by itself.
+"""
+
+from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVector, SearchVectorField
+from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Substr
+from django.utils.translation import gettext_lazy as _
+
+# A text search configuration created by migration 0001: French stemming on unaccented words, so that
+# "dechet", "déchet" and "Déchets" all match. Its 2-argument to_tsvector is immutable, hence usable in a
+# generated column and an index.
+SEARCH_CONFIG = "fr_unaccent"
+
+
+class Topic(models.Model):
+    """One of the charter's 18 strategic purchase topics (editable by staff)."""
+
+    name = models.CharField(_("nom"), max_length=120, unique=True)
+    slug = models.SlugField(_("identifiant"), max_length=120, unique=True)
+    position = models.PositiveSmallIntegerField(_("ordre"), default=0)
+    is_active = models.BooleanField(_("actif"), default=True)
+
+    class Meta:
+        ordering = ["position", "name"]
+        verbose_name = _("thématique stratégique")
+        verbose_name_plural = _("thématiques stratégiques")
+
+    def __str__(self):
+        return self.name
+
+
+class Sector(models.Model):
+    """An ESS sector of activity (environment, responsible consumption, …), editable by staff."""
+
+    name = models.CharField(_("nom"), max_length=120, unique=True)
+    slug = models.SlugField(_("identifiant"), max_length=120, unique=True)
+    position = models.PositiveSmallIntegerField(_("ordre"), default=0)
+
+    class Meta:
+        ordering = ["position", "name"]
+        verbose_name = _("secteur d'activité")
+        verbose_name_plural = _("secteurs d'activité")
+
+    def __str__(self):
+        return self.name
+
+
+class Area(models.Model):
+    """Where a structure works or a tender is performed: a Paris arrondissement, an IDF department, or France."""
+
+    class Kind(models.TextChoices):
+        ARRONDISSEMENT = "arrondissement", _("Arrondissement de Paris")
+        DEPARTMENT = "department", _("Département")
+        NATIONAL = "national", _("Toute la France")
+
+    code = models.CharField(_("code"), max_length=5, unique=True, help_text=_("Code INSEE, ou FR pour la France."))
+    name = models.CharField(_("nom"), max_length=80)
+    kind = models.CharField(_("type"), max_length=16, choices=Kind.choices)
+    parent = models.ForeignKey(
+        "self", verbose_name=_("zone parente"), null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
+    position = models.PositiveSmallIntegerField(_("ordre"), default=0)
+
+    class Meta:
+        ordering = ["position", "code"]
+        verbose_name = _("zone d'intervention")
+        verbose_name_plural = _("zones d'intervention")
+
+    def __str__(self):
+        return self.name
+
+
+class LegalForm(models.TextChoices):
+    ASSOCIATION = "association", _("Association")
+    SCOP = "scop", _("SCOP (société coopérative et participative)")
+    SCIC = "scic", _("SCIC (société coopérative d'intérêt collectif)")
+    CAE = "cae", _("CAE (coopérative d'activité et d'emploi)")
+    MUTUAL = "mutual", _("Mutuelle")
+    FOUNDATION = "foundation", _("Fondation")
+    ESUS = "esus", _("Entreprise agréée ESUS")
+    EI = "ei", _("EI (entreprise d'insertion)")
+    ETTI = "etti", _("ETTI (entreprise de travail temporaire d'insertion)")
+    ACI = "aci", _("ACI (atelier et chantier d'insertion)")
+    AI = "ai", _("AI (association intermédiaire)")
+    EITI = "eiti", _("EITI (entreprise d'insertion par le travail indépendant)")
+    EA = "ea", _("EA (entreprise adaptée)")
+    ESAT = "esat", _("ESAT (établissement et service d'accompagnement par le travail)")
+    TPE = "tpe", _("TPE (très petite entreprise)")
+    PME = "pme", _("PME (petite ou moyenne entreprise)")
+    OTHER = "other", _("Autre")
+
+
+class Category(models.TextChoices):
+    ESS = "ess", _("ESS")
+    SIAE = "siae", _("Insertion (SIAE)")
+    DISABILITY = "disability", _("Handicap (EA/ESAT)")
+    SME = "sme", _("TPE/PME")
+    OTHER = "other", _("Autre")
+
+
+ESS_FORMS = [
+    LegalForm.ASSOCIATION,
+    LegalForm.SCOP,
+    LegalForm.SCIC,
+    LegalForm.CAE,
+    LegalForm.MUTUAL,
+    LegalForm.FOUNDATION,
+    LegalForm.ESUS,
+]
+SIAE_FORMS = [LegalForm.EI, LegalForm.ETTI, LegalForm.ACI, LegalForm.AI, LegalForm.EITI]
+DISABILITY_FORMS = [LegalForm.EA, LegalForm.ESAT]
+SME_FORMS = [LegalForm.TPE, LegalForm.PME]
+
+
+class ReservedMarket(models.TextChoices):
+    """Reserved markets of the French public procurement code."""
+
+    NONE = "", _("Aucun")
+    L2113_12 = "L2113-12", _("Réservé aux EA et ESAT (art. L2113-12)")
+    L2113_13 = "L2113-13", _("Réservé aux SIAE (art. L2113-13)")
+    L2113_15 = "L2113-15", _("Réservé aux entreprises de l'ESS (art. L2113-15)")
+
+
+class Headcount(models.TextChoices):
+    NONE = "0", _("Aucun salarié")
+    MICRO = "1-9", _("1 à 9 salariés")
+    SMALL = "10-49", _("10 à 49 salariés")
+    MEDIUM = "50-249", _("50 à 249 salariés")
+    LARGE = "250+", _("250 salariés ou plus")
+
+
+class Turnover(models.TextChoices):
+    """Annual turnover bands. TURNOVER_CEILING gives each band's upper bound in euros (matching uses it)."""
+
+    UNDER_100K = "lt100k", _("Moins de 100 000 €")
+    UNDER_500K = "100k-500k", _("100 000 à 500 000 €")
+    UNDER_2M = "500k-2m", _("500 000 € à 2 M€")
+    UNDER_10M = "2m-10m", _("2 à 10 M€")
+    UNDER_50M = "10m-50m", _("10 à 50 M€")
+    OVER_50M = "gt50m", _("Plus de 50 M€")
+
+
+TURNOVER_CEILING = {
+    Turnover.UNDER_100K: 100_000,
+    Turnover.UNDER_500K: 500_000,
+    Turnover.UNDER_2M: 2_000_000,
+    Turnover.UNDER_10M: 10_000_000,
+    Turnover.UNDER_50M: 50_000_000,
+    Turnover.OVER_50M: None,
+}
+
+
+class VerificationStatus(models.TextChoices):
+    PENDING = "pending", _("En attente de vérification")
+    VERIFIED = "verified", _("Vérifiée")
+    REJECTED = "rejected", _("Refusée")
+
+
+class StructureQuerySet(models.QuerySet):
+    def active(self):
+        """Not archived."""
+        return self.filter(archived_at__isnull=True)
+
+    def verified(self):
+        return self.filter(verification_status=VerificationStatus.VERIFIED)
+
+    def listed(self):
+        """What the public directory shows: not archived, not rejected."""
+        return self.active().exclude(verification_status=VerificationStatus.REJECTED)
+
+    def for_member(self, user):
+        """Structures the user belongs to (any role)."""
+        if not user.is_authenticated:
+            return self.none()
+        return self.filter(memberships__user=user)
+
+    def administered_by(self, user):
+        if not user.is_authenticated:
+            return self.none()
+        return self.filter(memberships__user=user, memberships__role=Membership.Role.ADMIN)
+
+    def eligible_for(self, reserved: str):
+        """Structures that may bid on a lot reserved under `reserved` (a ReservedMarket value)."""
+        field = {
+            ReservedMarket.L2113_12: "eligible_l2113_12",
+            ReservedMarket.L2113_13: "eligible_l2113_13",
+            ReservedMarket.L2113_15: "eligible_l2113_15",
+        }.get(reserved)
+        return self.filter(**{field: True}) if field else self.all()
+
+
+def _in(forms):
+    return models.Q(legal_form__in=[f.value for f in forms])
+
+
+def logo_path(instance, filename):
+    return f"structures/logos/{instance.siren}.webp"
+
+
+class Structure(models.Model):
+    name = models.CharField(_("nom"), max_length=200)
+    slug = models.SlugField(_("identifiant dans l'adresse"), max_length=220, unique=True)
+    siret = models.CharField(_("SIRET"), max_length=14, unique=True)
+    siren = models.GeneratedField(
+        expression=Substr("siret", 1, 9),
+        output_field=models.CharField(max_length=9),
+        db_persist=True,
+        verbose_name=_("SIREN"),
+    )
+    legal_form = models.CharField(_("forme juridique"), max_length=16, choices=LegalForm.choices)
+    esus_accredited = models.BooleanField(_("agrément ESUS"), default=False)
+    category = models.GeneratedField(
+        expression=models.Case(
+            models.When(_in(SIAE_FORMS), then=models.Value(Category.SIAE.value)),
+            models.When(_in(DISABILITY_FORMS), then=models.Value(Category.DISABILITY.value)),
+            models.When(_in(ESS_FORMS), then=models.Value(Category.ESS.value)),
+            models.When(_in(SME_FORMS), then=models.Value(Category.SME.value)),
+            default=models.Value(Category.OTHER.value),
+        ),
+        output_field=models.CharField(max_length=16, choices=Category.choices),
+        db_persist=True,
+        verbose_name=_("catégorie"),
+    )
+    eligible_l2113_12 = models.GeneratedField(
+        expression=models.Case(models.When(_in(DISABILITY_FORMS), then=True), default=False),
+        output_field=models.BooleanField(),
+        db_persist=True,
+        verbose_name=_("éligible L2113-12 (EA/ESAT)"),
+    )
+    eligible_l2113_13 = models.GeneratedField(
+        expression=models.Case(models.When(_in(SIAE_FORMS), then=True), default=False),
+        output_field=models.BooleanField(),
+        db_persist=True,
+        verbose_name=_("éligible L2113-13 (SIAE)"),
+    )
+    # ESS companies in the sense of the 2014 ESS law: associations, cooperatives, mutuals, foundations, and
+    # commercial companies holding the ESUS accreditation. ACI and AI are associations by law.
+    eligible_l2113_15 = models.GeneratedField(
+        expression=models.Case(
+            models.When(_in(ESS_FORMS) | _in([LegalForm.ACI, LegalForm.AI]) | Q(esus_accredited=True), then=True),
+            default=False,
+        ),
+        output_field=models.BooleanField(),
+        db_persist=True,
+        verbose_name=_("éligible L2113-15 (ESS)"),
+    )
+
+    sectors = models.ManyToManyField(Sector, verbose_name=_("secteurs d'activité"), blank=True, related_name="+")
+    topics = models.ManyToManyField(Topic, verbose_name=_("thématiques"), blank=True, related_name="structures")
+    areas = models.ManyToManyField(Area, verbose_name=_("zones d'intervention"), blank=True, related_name="structures")
+
+    address = models.CharField(_("adresse"), max_length=250, blank=True)
+    postcode = models.CharField(_("code postal"), max_length=5, blank=True)
+    city = models.CharField(_("commune"), max_length=120, blank=True)
+    headcount = models.CharField(_("effectif"), max_length=8, choices=Headcount.choices, blank=True)
+    turnover = models.CharField(_("chiffre d'affaires"), max_length=12, choices=Turnover.choices, blank=True)
+    insertion_people_per_year = models.PositiveIntegerField(
+        _("personnes en insertion accueillies par an"), null=True, blank=True
+    )
+    insertion_hours_per_year = models.PositiveIntegerField(_("heures d'insertion par an"), null=True, blank=True)
+    description = models.TextField(_("description de l'activité"), blank=True)
+    references = models.TextField(_("références (clients passés)"), blank=True)
+    website = models.URLField(_("site web"), blank=True)
+    logo = models.ImageField(_("logo"), upload_to=logo_path, blank=True)
+    contact_name = models.CharField(_("nom du contact"), max_length=150, blank=True)
+    contact_email = models.EmailField(_("e-mail de contact"), blank=True)
+    contact_phone = models.CharField(_("téléphone de contact"), max_length=20, blank=True)
+
+    verification_status = models.CharField(
+        _("vérification"), max_length=16, choices=VerificationStatus.choices, default=VerificationStatus.PENDING
+    )
+    rejection_reason = models.TextField(_("motif du refus"), blank=True)
+    verified_at = models.DateTimeField(_("vérifiée le"), null=True, blank=True)
+    verified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    matching_opt_out = models.BooleanField(
+        _("ne pas recevoir d'appels d'offres"),
+        default=False,
+        help_text=_("La structure ne veut être rapprochée d'aucun appel d'offres."),
+    )
+    archived_at = models.DateTimeField(_("archivée le"), null=True, blank=True)
+    created_at = models.DateTimeField(_("créée le"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("modifiée le"), auto_now=True)
+
+    search_vector = models.GeneratedField(
+        expression=SearchVector("name", weight="A", config=SEARCH_CONFIG)
+        + SearchVector("description", weight="B", config=SEARCH_CONFIG)
+        + SearchVector("references", weight="C", config=SEARCH_CONFIG),
+        output_field=SearchVectorField(),
+        db_persist=True,
+    )
+
+    objects = StructureQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("structure")
+        verbose_name_plural = _("structures")
+        indexes = [
+            GinIndex(fields=["search_vector"], name="structure_search_idx"),
+            models.Index(fields=["verification_status", "archived_at"], name="structure_status_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(siret__regex=r"^[0-9]{14}$"), name="structure_siret_14_digits"),
+            models.CheckConstraint(
+                condition=~Q(verification_status=VerificationStatus.REJECTED) | ~Q(rejection_reason=""),
+                name="structure_rejection_has_reason",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def is_verified(self) -> bool:
+        return self.verification_status == VerificationStatus.VERIFIED
+
+    @property
+    def reserved_markets(self) -> list[str]:
+        """The reserved markets this structure is eligible for (ReservedMarket values)."""
+        return [
+            market
+            for market, eligible in (
+                (ReservedMarket.L2113_12, self.eligible_l2113_12),
+                (ReservedMarket.L2113_13, self.eligible_l2113_13),
+                (ReservedMarket.L2113_15, self.eligible_l2113_15),
+            )
+            if eligible
+        ]
+
+
+class Membership(models.Model):
+    """A user's place in a structure's team. The creator is an administrator."""
+
+    class Role(models.TextChoices):
+        ADMIN = "admin", _("Administrateur")
+        MEMBER = "member", _("Membre")
+
+    structure = models.ForeignKey(Structure, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="structure_memberships")
+    role = models.CharField(_("rôle"), max_length=8, choices=Role.choices, default=Role.MEMBER)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("membre")
+        verbose_name_plural = _("membres")
+        constraints = [models.UniqueConstraint(fields=["structure", "user"], name="membership_unique_user")]
+
+    def __str__(self):
+        return f"{self.user} · {self.structure} ({self.get_role_display()})"

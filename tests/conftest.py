@@ -4,7 +4,6 @@ import os
 import shutil
 
 import pytest
-from django.conf import settings
 
 from tests.accounts.factories import UserFactory
 
