@@ -63,7 +63,12 @@ class Area(models.Model):
     name = models.CharField(_("nom"), max_length=80)
     kind = models.CharField(_("type"), max_length=16, choices=Kind.choices)
     parent = models.ForeignKey(
-        "self", verbose_name=_("zone parente"), null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+        "self",
+        verbose_name=_("zone parente"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
     )
     position = models.PositiveSmallIntegerField(_("ordre"), default=0)
 
