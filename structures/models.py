@@ -360,3 +360,95 @@ class Membership(models.Model):
 
     def __str__(self):
         return f"{self.user} · {self.structure} ({self.get_role_display()})"
+
+
+class Invitation(models.Model):
+    """An administrator invites a teammate by email. The link carries a signed token (see structures.services)."""
+
+    structure = models.ForeignKey(Structure, on_delete=models.CASCADE, related_name="invitations")
+    email = models.EmailField(_("adresse e-mail invitée"))
+    role = models.CharField(_("rôle"), max_length=8, choices=Membership.Role.choices, default=Membership.Role.MEMBER)
+    invited_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(_("expire le"))
+    accepted_at = models.DateTimeField(_("acceptée le"), null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    revoked_at = models.DateTimeField(_("annulée le"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("invitation")
+        verbose_name_plural = _("invitations")
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.email} → {self.structure}"
+
+
+class JoinRequest(models.Model):
+    """Someone asks to join a structure that already exists (same SIRET); its administrators or staff decide."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("En attente")
+        ACCEPTED = "accepted", _("Acceptée")
+        REFUSED = "refused", _("Refusée")
+
+    structure = models.ForeignKey(Structure, on_delete=models.CASCADE, related_name="join_requests")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="join_requests")
+    message = models.TextField(_("message"), blank=True)
+    status = models.CharField(_("statut"), max_length=8, choices=Status.choices, default=Status.PENDING)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("demande d'adhésion")
+        verbose_name_plural = _("demandes d'adhésion")
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["structure", "user"], condition=Q(status="pending"), name="joinrequest_one_pending"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.user} → {self.structure} ({self.get_status_display()})"
+
+
+class ImportJob(models.Model):
+    """A staff CSV import of structures: uploaded, checked row by row (dry run), then applied in Celery."""
+
+    class Status(models.TextChoices):
+        UPLOADED = "uploaded", _("Fichier reçu")
+        CHECKING = "checking", _("Vérification en cours")
+        CHECKED = "checked", _("Vérifié, prêt à appliquer")
+        APPLYING = "applying", _("Import en cours")
+        DONE = "done", _("Terminé")
+        FAILED = "failed", _("Échec")
+
+    file = models.FileField(_("fichier CSV"), upload_to="imports/")
+    file_sha256 = models.CharField(max_length=64)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    status = models.CharField(_("statut"), max_length=10, choices=Status.choices, default=Status.UPLOADED)
+    total_rows = models.PositiveIntegerField(default=0)
+    processed_rows = models.PositiveIntegerField(default=0)
+    created_count = models.PositiveIntegerField(_("créées"), default=0)
+    updated_count = models.PositiveIntegerField(_("mises à jour"), default=0)
+    unchanged_count = models.PositiveIntegerField(_("inchangées"), default=0)
+    rejected_count = models.PositiveIntegerField(_("rejetées"), default=0)
+    # One entry per row: {"line": 12, "action": "create|update|unchanged|reject", "siret": "...", "errors": [...]}
+    report = models.JSONField(default=list, blank=True)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("import de structures")
+        verbose_name_plural = _("imports de structures")
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.file.name} ({self.get_status_display()})"

@@ -1,0 +1,385 @@
+"""Buyers, their tenders (appels d'offres) with lots and documents, and what structures do with them.
+
+Field names follow the OCDS `tender` section where one exists (see tenders/ocds.py for the mapping).
+"""
+
+from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVector, SearchVectorField
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from structures.models import SEARCH_CONFIG, Area, Category, ReservedMarket, Structure, Topic
+
+
+class BuyerOrganisation(models.Model):
+    class Kind(models.TextChoices):
+        ORGANISING_COMMITTEE = "cojo", _("Comité d'organisation des Jeux")
+        DELIVERY_AUTHORITY = "solideo", _("SOLIDEO (livraison des ouvrages olympiques)")
+        CITY = "city", _("Ville")
+        DEPARTMENT = "department", _("Département")
+        PUBLIC_BODY = "public_body", _("Autre organisme public")
+        PRIME_CONTRACTOR = "prime_contractor", _("Titulaire principal (donneur d'ordre privé)")
+
+    name = models.CharField(_("nom"), max_length=200, unique=True)
+    slug = models.SlugField(_("identifiant"), max_length=220, unique=True)
+    kind = models.CharField(_("type"), max_length=20, choices=Kind.choices)
+    siret = models.CharField(_("SIRET"), max_length=14, blank=True)
+    logo = models.ImageField(_("logo"), upload_to="buyers/logos/", blank=True)
+    charter_signatory = models.BooleanField(_("signataire de la charte sociale"), default=False)
+    charter_signed_on = models.DateField(_("charte signée le"), null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("organisation acheteuse")
+        verbose_name_plural = _("organisations acheteuses")
+        constraints = [
+            models.CheckConstraint(condition=Q(siret="") | Q(siret__regex=r"^[0-9]{14}$"), name="buyer_siret_format")
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class BuyerMembership(models.Model):
+    """A buyer user belongs to exactly one organisation."""
+
+    organisation = models.ForeignKey(BuyerOrganisation, on_delete=models.CASCADE, related_name="memberships")
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="buyer_membership")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("membre acheteur")
+        verbose_name_plural = _("membres acheteurs")
+
+    def __str__(self):
+        return f"{self.user} · {self.organisation}"
+
+
+class TenderStatus(models.TextChoices):
+    DRAFT = "draft", _("Brouillon")
+    PUBLISHED = "published", _("Publié")
+    CLOSED = "closed", _("Clos")
+    AWARDED = "awarded", _("Attribué")
+    CANCELLED = "cancelled", _("Annulé")
+    UNSUCCESSFUL = "unsuccessful", _("Infructueux")
+
+
+class Procedure(models.TextChoices):
+    OPEN = "open", _("Appel d'offres ouvert")
+    RESTRICTED = "restricted", _("Appel d'offres restreint")
+    NEGOTIATED = "negotiated", _("Procédure négociée")
+    ADAPTED = "adapted", _("Procédure adaptée (MAPA)")
+
+
+class TenderQuerySet(models.QuerySet):
+    def published(self):
+        """Visible to the public: published once, whatever happened after (closed, awarded…), except drafts."""
+        return self.exclude(status=TenderStatus.DRAFT).filter(published_at__isnull=False)
+
+    def open(self):
+        """Accepting bids now."""
+        return self.filter(status=TenderStatus.PUBLISHED, bid_deadline__gt=timezone.now())
+
+    def for_buyer(self, user):
+        """What a buyer user may see and edit in the admin: their organisation's tenders (staff: all)."""
+        if getattr(user, "is_platform_staff", False):
+            return self.all()
+        return self.filter(buyer__memberships__user=user)
+
+    def for_topic(self, topic):
+        return self.filter(topics=topic)
+
+
+class Tender(models.Model):
+    buyer = models.ForeignKey(BuyerOrganisation, on_delete=models.PROTECT, related_name="tenders")
+    reference = models.CharField(_("référence"), max_length=60)
+    title = models.CharField(_("titre"), max_length=250)
+    slug = models.SlugField(_("identifiant dans l'adresse"), max_length=270, unique=True)
+    description = models.TextField(_("description"))
+    topics = models.ManyToManyField(Topic, verbose_name=_("thématiques"), related_name="tenders")
+    cpv_codes = ArrayField(
+        models.CharField(max_length=10), verbose_name=_("codes CPV"), default=list, blank=True, size=20
+    )
+    estimated_value = models.DecimalField(
+        _("montant estimé (€ HT)"),
+        max_digits=14,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0)],
+    )
+    procedure = models.CharField(_("procédure"), max_length=12, choices=Procedure.choices, default=Procedure.OPEN)
+    places = models.ManyToManyField(Area, verbose_name=_("lieux d'exécution"), related_name="tenders")
+    published_at = models.DateTimeField(_("publié le"), null=True, blank=True)
+    questions_deadline = models.DateTimeField(_("date limite des questions"), null=True, blank=True)
+    bid_deadline = models.DateTimeField(_("date limite de remise des offres"))
+    official_url = models.URLField(_("lien vers la plateforme officielle"), blank=True)
+    contact_name = models.CharField(_("contact"), max_length=150, blank=True)
+    contact_email = models.EmailField(_("e-mail du contact"), blank=True)
+    status = models.CharField(_("statut"), max_length=12, choices=TenderStatus.choices, default=TenderStatus.DRAFT)
+    status_changed_at = models.DateTimeField(null=True, blank=True)
+    cancellation_reason = models.TextField(_("motif d'annulation"), blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    search_vector = models.GeneratedField(
+        expression=SearchVector("title", weight="A", config=SEARCH_CONFIG)
+        + SearchVector("description", weight="B", config=SEARCH_CONFIG)
+        + SearchVector("reference", weight="C", config=SEARCH_CONFIG),
+        output_field=SearchVectorField(),
+        db_persist=True,
+    )
+
+    objects = TenderQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["bid_deadline"]
+        verbose_name = _("appel d'offres")
+        verbose_name_plural = _("appels d'offres")
+        indexes = [
+            GinIndex(fields=["search_vector"], name="tender_search_idx"),
+            models.Index(fields=["status", "bid_deadline"], name="tender_status_deadline_idx"),
+            models.Index(fields=["-published_at"], name="tender_published_idx"),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["buyer", "reference"], name="tender_unique_reference_per_buyer"),
+            models.CheckConstraint(
+                condition=Q(questions_deadline__isnull=True) | Q(questions_deadline__lte=F("bid_deadline")),
+                name="tender_questions_before_bids",
+            ),
+            models.CheckConstraint(
+                condition=Q(status="draft") | Q(published_at__isnull=False), name="tender_published_has_date"
+            ),
+        ]
+
+    def __str__(self):
+        return self.title
+
+
+class Lot(models.Model):
+    tender = models.ForeignKey(Tender, on_delete=models.CASCADE, related_name="lots")
+    number = models.PositiveSmallIntegerField(_("numéro"))
+    title = models.CharField(_("intitulé"), max_length=250)
+    description = models.TextField(_("description"), blank=True)
+    topic = models.ForeignKey(Topic, verbose_name=_("thématique"), on_delete=models.PROTECT, related_name="lots")
+    estimated_value = models.DecimalField(
+        _("montant estimé (€ HT)"),
+        max_digits=14,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0)],
+    )
+    reserved = models.CharField(
+        _("marché réservé"), max_length=10, choices=ReservedMarket.choices, default=ReservedMarket.NONE, blank=True
+    )
+    insertion_hours = models.PositiveIntegerField(
+        _("heures d'insertion exigées (clause sociale)"), null=True, blank=True
+    )
+
+    class Meta:
+        ordering = ["tender", "number"]
+        verbose_name = _("lot")
+        verbose_name_plural = _("lots")
+        constraints = [models.UniqueConstraint(fields=["tender", "number"], name="lot_unique_number")]
+
+    def __str__(self):
+        return f"{self.number}. {self.title}"
+
+
+def document_path(instance, filename):
+    return f"tenders/{instance.tender_id}/{filename}"
+
+
+class TenderDocument(models.Model):
+    """A file of the tender's consultation file (DCE). Served as an attachment with a safe name."""
+
+    tender = models.ForeignKey(Tender, on_delete=models.CASCADE, related_name="documents")
+    title = models.CharField(_("titre"), max_length=200)
+    file = models.FileField(_("fichier"), upload_to=document_path, max_length=300)
+    original_name = models.CharField(max_length=255, blank=True)
+    content_type = models.CharField(max_length=100, blank=True)
+    size = models.PositiveIntegerField(default=0)
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["tender", "title"]
+        verbose_name = _("document")
+        verbose_name_plural = _("documents")
+
+    def __str__(self):
+        return self.title
+
+
+class Interest(models.Model):
+    """A structure's answer to a tender: interested, or not interested with a reason. Reversible."""
+
+    class Answer(models.TextChoices):
+        INTERESTED = "interested", _("Intéressé")
+        NOT_INTERESTED = "not_interested", _("Pas intéressé")
+
+    class Reason(models.TextChoices):
+        TOO_BIG = "too_big", _("Marché trop important pour nous")
+        OUT_OF_SCOPE = "out_of_scope", _("Hors de notre activité")
+        TOO_FAR = "too_far", _("Lieu d'exécution trop éloigné")
+        TOO_SHORT = "too_short", _("Délai trop court")
+        NO_CAPACITY = "no_capacity", _("Pas de disponibilité en ce moment")
+        OTHER = "other", _("Autre raison")
+
+    tender = models.ForeignKey(Tender, on_delete=models.CASCADE, related_name="interests")
+    structure = models.ForeignKey(Structure, on_delete=models.CASCADE, related_name="tender_interests")
+    answer = models.CharField(_("réponse"), max_length=16, choices=Answer.choices)
+    reason = models.CharField(_("raison"), max_length=16, choices=Reason.choices, blank=True)
+    reason_detail = models.TextField(_("précisions"), blank=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("intérêt")
+        verbose_name_plural = _("intérêts")
+        constraints = [
+            models.UniqueConstraint(fields=["tender", "structure"], name="interest_unique_structure"),
+            models.CheckConstraint(
+                condition=Q(answer="interested", reason="") | Q(answer="not_interested") & ~Q(reason=""),
+                name="interest_reason_iff_not_interested",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.structure} · {self.tender} : {self.get_answer_display()}"
+
+
+class PartnerSearch(models.Model):
+    """'Je cherche des partenaires': a structure offers to bid jointly (groupement) and says what part it can take."""
+
+    tender = models.ForeignKey(Tender, on_delete=models.CASCADE, related_name="partner_searches")
+    structure = models.ForeignKey(Structure, on_delete=models.CASCADE, related_name="partner_searches")
+    contribution = models.TextField(_("ce que nous pouvons prendre en charge"))
+    lots = models.ManyToManyField(Lot, verbose_name=_("lots visés"), blank=True, related_name="+")
+    is_active = models.BooleanField(default=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("recherche de partenaires")
+        verbose_name_plural = _("recherches de partenaires")
+        constraints = [models.UniqueConstraint(fields=["tender", "structure"], name="partnersearch_unique")]
+
+    def __str__(self):
+        return f"{self.structure} · {self.tender}"
+
+
+class PartnerMessage(models.Model):
+    """A message between two structures seeking partners on the same tender, delivered by email via the outbox.
+
+    The sender's email address is revealed to the recipient only once the recipient replies (`reply_to` set).
+    """
+
+    tender = models.ForeignKey(Tender, on_delete=models.CASCADE, related_name="partner_messages")
+    sender = models.ForeignKey(Structure, on_delete=models.CASCADE, related_name="sent_partner_messages")
+    sender_user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    recipient = models.ForeignKey(Structure, on_delete=models.CASCADE, related_name="received_partner_messages")
+    body = models.TextField(_("message"))
+    in_reply_to = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="replies")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at"]
+        verbose_name = _("message de groupement")
+        verbose_name_plural = _("messages de groupement")
+        constraints = [models.CheckConstraint(condition=~Q(sender=F("recipient")), name="partnermessage_not_to_self")]
+
+    def __str__(self):
+        return f"{self.sender} → {self.recipient} ({self.tender})"
+
+
+class Question(models.Model):
+    """A structure's question on a tender. Once answered, published for everyone; the asker stays anonymous."""
+
+    tender = models.ForeignKey(Tender, on_delete=models.CASCADE, related_name="questions")
+    structure = models.ForeignKey(Structure, on_delete=models.CASCADE, related_name="tender_questions")
+    asked_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    text = models.TextField(_("question"))
+    answer = models.TextField(_("réponse"), blank=True)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    answered_at = models.DateTimeField(_("répondu le"), null=True, blank=True)
+    created_at = models.DateTimeField(_("posée le"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at"]
+        verbose_name = _("question")
+        verbose_name_plural = _("questions")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(answered_at__isnull=True) | ~Q(answer=""), name="question_answered_has_text"
+            )
+        ]
+
+    def __str__(self):
+        return self.text[:80]
+
+
+class Award(models.Model):
+    """Who won a tender (or one of its lots): a structure, a groupement led by a structure, or another company.
+
+    Awards feed the charter: amounts by winner category (target 1) and insertion hours (target 2).
+    """
+
+    tender = models.ForeignKey(Tender, on_delete=models.CASCADE, related_name="awards")
+    lot = models.ForeignKey(Lot, null=True, blank=True, on_delete=models.CASCADE, related_name="awards")
+    winner = models.ForeignKey(
+        Structure,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="awards",
+        help_text=_("La structure titulaire, ou le mandataire du groupement."),
+    )
+    winner_name = models.CharField(_("titulaire (s'il n'est pas sur la plateforme)"), max_length=200, blank=True)
+    co_contractors = models.ManyToManyField(
+        Structure, verbose_name=_("membres du groupement"), blank=True, related_name="co_awards"
+    )
+    winner_category = models.CharField(
+        _("catégorie du titulaire"), max_length=16, choices=[*Category.choices, ("large", _("Grande entreprise"))]
+    )
+    amount = models.DecimalField(
+        _("montant (€ HT)"), max_digits=14, decimal_places=2, validators=[MinValueValidator(0)]
+    )
+    ess_share_amount = models.DecimalField(
+        _("part ESS/TPE/PME déclarée (€ HT)"),
+        max_digits=14,
+        decimal_places=2,
+        default=0,
+        help_text=_("Sous-traitance et cotraitance comprises."),
+    )
+    total_hours_planned = models.PositiveIntegerField(_("heures travaillées prévues"), default=0)
+    insertion_hours_planned = models.PositiveIntegerField(_("heures d'insertion prévues"), default=0)
+    total_hours_achieved = models.PositiveIntegerField(_("heures travaillées réalisées"), null=True, blank=True)
+    insertion_hours_achieved = models.PositiveIntegerField(_("heures d'insertion réalisées"), null=True, blank=True)
+    awarded_on = models.DateField(_("attribué le"))
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-awarded_on"]
+        verbose_name = _("attribution")
+        verbose_name_plural = _("attributions")
+        constraints = [
+            models.CheckConstraint(condition=Q(winner__isnull=False) | ~Q(winner_name=""), name="award_has_winner"),
+            models.CheckConstraint(condition=Q(ess_share_amount__lte=F("amount")), name="award_share_le_amount"),
+            models.CheckConstraint(
+                condition=Q(insertion_hours_planned__lte=F("total_hours_planned")),
+                name="award_insertion_le_total_hours",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.tender} → {self.winner or self.winner_name}"
