@@ -19,6 +19,7 @@ urlpatterns += i18n_patterns(
     path("mentions-legales/", views.legal_notice, name="legal_notice"),
     path("compte/", include("allauth.urls")),
     path("espace/", accounts_views.dashboard, name="dashboard"),
+    path("espace/structure/", include("structures.urls_space")),
     path("espace/", include("accounts.urls")),
     path("structures/", include("structures.urls")),
     path("appels-d-offres/", include("tenders.urls")),

@@ -1,0 +1,70 @@
+import datetime
+
+import factory
+from django.utils import timezone
+
+from structures.models import Area, Topic
+from tenders.models import BuyerMembership, BuyerOrganisation, Lot, Tender, TenderStatus
+from tests.accounts.factories import UserFactory
+
+
+class BuyerOrganisationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = BuyerOrganisation
+
+    name = factory.Sequence(lambda n: f"Acheteur public {n}")
+    slug = factory.Sequence(lambda n: f"acheteur-public-{n}")
+    kind = BuyerOrganisation.Kind.PUBLIC_BODY
+
+
+class BuyerMembershipFactory(factory.django.DjangoModelFactory):
+    """A buyer user: staff flag on (they use the admin panel), member of one organisation."""
+
+    class Meta:
+        model = BuyerMembership
+
+    organisation = factory.SubFactory(BuyerOrganisationFactory)
+    user = factory.SubFactory(UserFactory, is_staff=True)
+
+
+class TenderFactory(factory.django.DjangoModelFactory):
+    """A draft tender; `published=True` publishes it. Pass topics=[...] / places=[...] (objects or slugs/codes)."""
+
+    class Meta:
+        model = Tender
+        skip_postgeneration_save = True
+
+    buyer = factory.SubFactory(BuyerOrganisationFactory)
+    reference = factory.Sequence(lambda n: f"2024-AO-{n:05d}")
+    title = factory.Sequence(lambda n: f"Marché de services numéro {n}")
+    slug = factory.Sequence(lambda n: f"marche-de-services-{n}")
+    description = "Prestations pour les sites des Jeux."
+    bid_deadline = factory.LazyFunction(lambda: timezone.now() + datetime.timedelta(days=30))
+    estimated_value = 100_000
+
+    class Params:
+        published = factory.Trait(
+            status=TenderStatus.PUBLISHED,
+            published_at=factory.LazyFunction(timezone.now),
+        )
+
+    @factory.post_generation
+    def topics(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.topics.set([t if isinstance(t, Topic) else Topic.objects.get(slug=t) for t in extracted])
+
+    @factory.post_generation
+    def places(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.places.set([a if isinstance(a, Area) else Area.objects.get(code=a) for a in extracted])
+
+
+class LotFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Lot
+
+    tender = factory.SubFactory(TenderFactory)
+    number = factory.Sequence(lambda n: n + 1)
+    title = factory.Sequence(lambda n: f"Lot {n + 1}")
+    topic = factory.LazyFunction(lambda: Topic.objects.order_by("position").first())
+    estimated_value = 50_000
