@@ -341,6 +341,15 @@ class Structure(models.Model):
         ]
 
 
+class StructureToVerify(Structure):
+    """The staff's verification queue in the admin: the same rows, a separate admin page (pending ones)."""
+
+    class Meta:
+        proxy = True
+        verbose_name = _("structure à vérifier")
+        verbose_name_plural = _("structures à vérifier")
+
+
 class Membership(models.Model):
     """A user's place in a structure's team. The creator is an administrator."""
 
