@@ -118,6 +118,16 @@ ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[ESS 2024] "
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https"
+# Our subclasses reword allauth's forms in plain French (accounts/forms.py).
+ACCOUNT_FORMS = {
+    "login": "accounts.forms.LoginForm",
+    "signup": "accounts.forms.SignupForm",
+    "reset_password": "accounts.forms.ResetPasswordForm",
+    "reset_password_from_key": "accounts.forms.ResetPasswordKeyForm",
+    "change_password": "accounts.forms.ChangePasswordForm",
+    "set_password": "accounts.forms.SetPasswordForm",
+    "add_email": "accounts.forms.AddEmailForm",
+}
 ACCOUNT_RATE_LIMITS = {
     "login": "30/m/ip",
     "login_failed": "5/5m/key,20/m/ip",
@@ -242,3 +252,12 @@ DASHBOARD_PANELS = [
     "tenders.panels.my_tenders_panel",
     "accounts.panels.account_panel",
 ]
+
+# /espace/mes-donnees/: each entry is a callable (user) -> dict, merged into the JSON a user downloads
+# (accounts.services.user_personal_data). Apps add theirs here.
+PERSONAL_DATA_PROVIDERS = [
+    "accounts.services.account_personal_data",
+]
+# Account deletion: each entry is a callable (user) -> str | None; a string is a French message explaining why the
+# account cannot be deleted yet (e.g. the user is the only administrator of a structure).
+ACCOUNT_DELETION_CHECKS = []
