@@ -6,6 +6,7 @@ import shutil
 import pytest
 
 from tests.accounts.factories import UserFactory
+from tests.smtp import smtp_server  # noqa: F401 - a real SMTP server (aiosmtpd), for every app's tests
 
 CHROMIUM = os.environ.get("CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
 HAS_CHROMIUM = os.path.exists(CHROMIUM)

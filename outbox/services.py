@@ -1,0 +1,250 @@
+"""The email outbox: how ESS 2024 sends every email exactly once.
+
+The pattern
+-----------
+1. **A row first.** ``queue_email(...)`` renders the email *now* (subject, text, optional HTML, in French unless
+   told otherwise, with absolute links from ``settings.SITE_URL``) and inserts an ``OutboxEmail`` row inside the
+   caller's transaction. If the business transaction rolls back, the email never existed.
+2. **A task on commit.** The same call registers ``transaction.on_commit(...)`` which queues
+   ``outbox.tasks.send_email(id)`` (or ``send_emails(ids)`` in chunks for ``queue_emails``). Tasks take ids only.
+   If the broker is down at that moment, the error is logged and the row simply stays ``queued``.
+3. **The task locks, sends, records.** ``send_emails`` locks the queued rows with
+   ``SELECT ... FOR UPDATE SKIP LOCKED OF outbox_outboxemail``, skips rows already sent (or locked by another
+   sender), opens ONE SMTP connection through ``django.core.mail.mailers["default"]``, sends each row and marks
+   it ``sent`` in the same transaction. The row lock is held while talking to SMTP (bounded batches of
+   ``LOCK_BATCH`` rows), so a second run, or a concurrent run, of the same task finds nothing left to send.
+4. **Retries with back-off.** A transient failure (connection refused or lost, 4xx reply) counts an attempt,
+   pushes ``next_attempt_at`` and retries the task with exponential back-off; after ``MAX_ATTEMPTS`` attempts,
+   or at once on a permanent 5xx reply, the row is ``failed``, visible in the admin, where staff can
+   "Renvoyer" it (``requeue_failed``).
+5. **A sweep loses nothing.** ``outbox.tasks.requeue_stale`` (beat, every minute) re-queues rows still
+   ``queued`` a minute after they were due, in bounded chunks: a broker outage delays emails, loses none.
+
+With a ``dedupe_key``, a second ``queue_email`` with the same key returns the existing row and queues nothing
+(the unique constraint decides under concurrency), so re-running a batch job sends nothing twice.
+
+The one window left: the SMTP server accepted a message and the worker died before the transaction marking it
+sent committed. The row is then sent again later; its ``Message-ID`` (fixed when the row is created) is the same,
+so receiving systems can recognise the duplicate.
+
+Templates: ``<template>_subject.txt`` (one line), ``<template>_body.txt`` and, optionally, ``<template>_body.html``.
+The ``.txt`` templates are rendered without HTML autoescaping (``L'appel`` stays ``L'appel``); the HTML one is
+autoescaped as usual. The context always holds ``SITE_URL``.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Mapping, Sequence
+from functools import partial
+from typing import Any
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.core.mail import make_msgid
+from django.core.validators import validate_email
+from django.db import transaction
+from django.template import Context, TemplateDoesNotExist
+from django.template.backends.django import Template as DjangoBackendTemplate
+from django.template.loader import get_template
+from django.utils import timezone, translation
+
+from outbox.models import OutboxEmail
+
+logger = logging.getLogger(__name__)
+
+# Ids per send_emails task queued by queue_emails / requeue_stale / requeue_failed (one SMTP connection each).
+CHUNK_SIZE = 100
+
+
+def render_email(*, template: str, context: Mapping[str, Any], language: str | None = None) -> dict[str, str]:
+    """Render the subject, text and (if the template exists) HTML parts of an email."""
+    context = {**context, "SITE_URL": settings.SITE_URL}
+    with translation.override(language or settings.LANGUAGE_CODE):
+        subject = " ".join(_render(f"{template}_subject.txt", context, autoescape=False).split())
+        body_text = _render(f"{template}_body.txt", context, autoescape=False).strip() + "\n"
+        try:
+            html_template = get_template(f"{template}_body.html")
+        except TemplateDoesNotExist:
+            body_html = ""
+        else:
+            body_html = html_template.render(context)
+    return {"subject": subject, "body_text": body_text, "body_html": body_html}
+
+
+def _render(name: str, context: dict[str, Any], *, autoescape: bool) -> str:
+    template = get_template(name)
+    if isinstance(template, DjangoBackendTemplate):
+        return template.template.render(Context(context, autoescape=autoescape))
+    return template.render(context)  # another template engine: its own escaping rules
+
+
+def _message_id() -> str:
+    return make_msgid(idstring="outbox", domain=urlsplit(settings.SITE_URL).hostname or "localhost")
+
+
+def _build(
+    *,
+    to: str,
+    template: str,
+    context: Mapping[str, Any],
+    reply_to: str | None,
+    headers: Mapping[str, str] | None,
+    dedupe_key: str | None,
+    kind: str,
+    language: str | None,
+    from_email: str | None,
+) -> OutboxEmail:
+    validate_email(to)
+    if reply_to:
+        validate_email(reply_to)
+    headers = dict(headers or {})
+    for name, value in headers.items():
+        if not isinstance(name, str) or not isinstance(value, str) or "\n" in name + value or "\r" in name + value:
+            raise ValueError(f"Invalid email header {name!r}: {value!r}")
+    if not any(name.lower() == "message-id" for name in headers):
+        headers["Message-ID"] = _message_id()
+    now = timezone.now()
+    return OutboxEmail(
+        to=to,
+        from_email=from_email or settings.DEFAULT_FROM_EMAIL,
+        reply_to=reply_to or "",
+        headers=headers,
+        kind=kind,
+        dedupe_key=dedupe_key or None,
+        created_at=now,
+        next_attempt_at=now,
+        **render_email(template=template, context=context, language=language),
+    )
+
+
+def _send_on_commit(ids: Sequence[int]) -> None:
+    if ids:
+        transaction.on_commit(partial(enqueue, list(ids)))
+
+
+def enqueue(ids: Sequence[int]) -> None:
+    """Queue the sending of these rows now, in chunks. A broker error is logged: the sweep will catch up."""
+    from outbox.tasks import send_email, send_emails
+
+    try:
+        if len(ids) == 1:
+            send_email.delay(ids[0])
+            return
+        for start in range(0, len(ids), CHUNK_SIZE):
+            send_emails.delay(list(ids[start : start + CHUNK_SIZE]))
+    except Exception as error:  # kombu.OperationalError, redis.ConnectionError, OSError...
+        if send_emails.app.conf.task_always_eager:
+            raise  # in-process tasks: an error here is a bug, not an outage
+        logger.warning("Outbox: could not queue %s email(s), the sweep will send them: %r", len(ids), error)
+
+
+@transaction.atomic
+def queue_email(
+    *,
+    to: str,
+    template: str,
+    context: Mapping[str, Any],
+    reply_to: str | None = None,
+    headers: Mapping[str, str] | None = None,
+    dedupe_key: str | None = None,
+    kind: str = "",
+    language: str | None = None,
+    from_email: str | None = None,
+) -> OutboxEmail:
+    """Render an email, store it as a queued row, and queue its sending once the transaction commits.
+
+    With a ``dedupe_key`` already used, return the existing row and queue nothing.
+    """
+    if dedupe_key:
+        existing = OutboxEmail.objects.filter(dedupe_key=dedupe_key).first()
+        if existing is not None:
+            return existing
+    email = _build(
+        to=to,
+        template=template,
+        context=context,
+        reply_to=reply_to,
+        headers=headers,
+        dedupe_key=dedupe_key,
+        kind=kind,
+        language=language,
+        from_email=from_email,
+    )
+    if email.dedupe_key:
+        fields = {f.attname: getattr(email, f.attname) for f in OutboxEmail._meta.concrete_fields if not f.primary_key}
+        del fields["dedupe_key"]
+        email, created = OutboxEmail.objects.get_or_create(dedupe_key=email.dedupe_key, defaults=fields)
+        if not created:
+            return email
+    else:
+        email.save(force_insert=True)
+    _send_on_commit([email.pk])
+    return email
+
+
+@transaction.atomic
+def queue_emails(emails: Iterable[Mapping[str, Any]]) -> list[OutboxEmail]:
+    """Bulk ``queue_email``: each item holds ``queue_email``'s keyword arguments.
+
+    Returns the rows in the order given (for a ``dedupe_key`` already used, the existing row). The new rows are
+    inserted in one statement per batch and sent on commit by ``send_emails`` tasks of ``CHUNK_SIZE`` ids, each
+    over one SMTP connection.
+    """
+    items = [dict(item) for item in emails]
+    keys = [item.get("dedupe_key") for item in items if item.get("dedupe_key")]
+    if len(keys) != len(set(keys)):
+        raise ValueError("queue_emails: the same dedupe_key appears twice in one call")
+    existing = {email.dedupe_key: email for email in OutboxEmail.objects.filter(dedupe_key__in=keys)} if keys else {}
+
+    result: list[OutboxEmail | str] = []
+    new_plain: list[OutboxEmail] = []
+    new_keyed: list[OutboxEmail] = []
+    for item in items:
+        key = item.get("dedupe_key")
+        if key and key in existing:
+            result.append(existing[key])
+            continue
+        email = _build(
+            to=item["to"],
+            template=item["template"],
+            context=item.get("context", {}),
+            reply_to=item.get("reply_to"),
+            headers=item.get("headers"),
+            dedupe_key=key,
+            kind=item.get("kind", ""),
+            language=item.get("language"),
+            from_email=item.get("from_email"),
+        )
+        (new_keyed if key else new_plain).append(email)
+        result.append(key or email)
+
+    OutboxEmail.objects.bulk_create(new_plain, batch_size=1000)
+    new_ids = [email.pk for email in new_plain]
+    if new_keyed:
+        # A concurrent transaction may insert the same key meanwhile: ON CONFLICT DO NOTHING, then read back.
+        OutboxEmail.objects.bulk_create(new_keyed, batch_size=1000, ignore_conflicts=True)
+        keyed = OutboxEmail.objects.filter(dedupe_key__in=[email.dedupe_key for email in new_keyed])
+        by_key = {email.dedupe_key: email for email in keyed}
+        new_ids += [by_key[e.dedupe_key].pk for e in new_keyed]  # queued twice in a race at worst: still sent once
+        existing.update(by_key)
+    _send_on_commit(sorted(new_ids))
+    return [existing[entry] if isinstance(entry, str) else entry for entry in result]
+
+
+@transaction.atomic
+def requeue_failed(*, emails: Iterable[OutboxEmail] | None = None, ids: Iterable[int] | None = None) -> int:
+    """Give failed emails a fresh set of attempts and queue them again ("Renvoyer" in the admin)."""
+    pks = [email.pk for email in emails or []] + list(ids or [])
+    locked = list(
+        OutboxEmail.objects.failed()
+        .filter(pk__in=pks)
+        .select_for_update(of=("self",))
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    OutboxEmail.objects.filter(pk__in=locked).update(
+        status=OutboxEmail.Status.QUEUED, attempts=0, next_attempt_at=timezone.now()
+    )
+    _send_on_commit(locked)
+    return len(locked)

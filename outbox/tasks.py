@@ -1,0 +1,210 @@
+"""Sending the outbox (the pattern is in outbox/services.py). Tasks take ids only; a row is sent at most once."""
+
+from __future__ import annotations
+
+import logging
+import smtplib
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import timedelta
+from functools import partial
+
+from celery import shared_task
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives, mailers
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from outbox.models import OutboxEmail
+from outbox.services import CHUNK_SIZE, enqueue
+
+logger = logging.getLogger(__name__)
+
+# Rows locked per transaction while their messages go through the SMTP connection.
+LOCK_BATCH = 50
+# A row queued this long after it was due has lost its task: requeue_stale sends it again.
+STALE_AFTER = timedelta(minutes=1)
+# Rows the sweep re-queues per run at most (the next run takes the rest).
+SWEEP_LIMIT = 5000
+
+
+def max_attempts() -> int:
+    return getattr(settings, "OUTBOX_MAX_ATTEMPTS", 5)
+
+
+def retry_delay(attempts: int) -> int:
+    """Seconds before the next attempt: exponential back-off (1, 2, 4, 8… × OUTBOX_RETRY_DELAY), at most an hour."""
+    base = getattr(settings, "OUTBOX_RETRY_DELAY", 60)
+    return min(base * 2 ** max(attempts - 1, 0), 3600)
+
+
+@dataclass
+class Outcome:
+    sent: list[int] = field(default_factory=list)
+    failed: list[int] = field(default_factory=list)
+    retry: list[int] = field(default_factory=list)  # transient failure, still queued
+    countdown: int = 0
+    connection_error: str = ""  # set once the SMTP connection is unusable: the remaining rows wait for a retry
+
+    def summary(self) -> dict[str, int]:
+        return {"sent": len(self.sent), "failed": len(self.failed), "retry": len(self.retry)}
+
+
+def _message(email: OutboxEmail) -> EmailMultiAlternatives:
+    message = EmailMultiAlternatives(
+        subject=email.subject,
+        body=email.body_text,
+        from_email=email.from_email,
+        to=[email.to],
+        headers=dict(email.headers),
+        reply_to=[email.reply_to] if email.reply_to else None,
+    )
+    if email.body_html:
+        message.attach_alternative(email.body_html, "text/html")
+    return message
+
+
+def _send_one(mailer, email: OutboxEmail, outcome: Outcome) -> tuple[str, bool] | None:
+    """Send one row. None when sent, else (error, permanent)."""
+    try:
+        mailer.open()
+        if mailer.send_messages([_message(email)]) != 1:
+            return "Le serveur d'envoi n'a pas accepté le message.", True
+    except smtplib.SMTPRecipientsRefused as error:
+        code, text = next(iter(error.recipients.values()), (0, b""))
+        return f"{code} {_text(text)}", code >= 500
+    except (smtplib.SMTPSenderRefused, smtplib.SMTPDataError) as error:
+        return f"{error.smtp_code} {_text(error.smtp_error)}", error.smtp_code >= 500
+    except (smtplib.SMTPException, OSError) as error:
+        # Connection refused, lost or timed out, HELO or authentication refused: the server, not this message.
+        outcome.connection_error = f"{type(error).__name__}: {error}"
+        _close(mailer)
+        return outcome.connection_error, False
+    except ValueError as error:  # an address or header Django refuses to put in a message
+        return f"{type(error).__name__}: {error}", True
+    return None
+
+
+def _text(value) -> str:
+    return value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
+
+
+def _close(mailer) -> None:
+    try:
+        mailer.close()
+    except Exception:  # noqa: S110 - a connection we are dropping anyway
+        pass
+
+
+def _record(rows: list[OutboxEmail], results: dict[int, tuple[str, bool] | None], outcome: Outcome) -> None:
+    """Write what happened to the locked rows, with one UPDATE per distinct outcome."""
+    now = timezone.now()
+    sent = [pk for pk, result in results.items() if result is None]
+    if sent:
+        OutboxEmail.objects.filter(pk__in=sent).update(
+            status=OutboxEmail.Status.SENT, sent_at=now, attempts=F("attempts") + 1
+        )
+        outcome.sent += sent
+    groups: dict[tuple, list[int]] = defaultdict(list)
+    for row in rows:
+        result = results.get(row.pk)
+        if result is None:
+            continue
+        error, permanent = result
+        attempts = row.attempts + 1
+        if permanent or attempts >= max_attempts():
+            groups[(OutboxEmail.Status.FAILED, attempts, error[:2000], row.next_attempt_at)].append(row.pk)
+            outcome.failed.append(row.pk)
+        else:
+            next_attempt_at = now + timedelta(seconds=retry_delay(attempts))
+            groups[(OutboxEmail.Status.QUEUED, attempts, error[:2000], next_attempt_at)].append(row.pk)
+            outcome.retry.append(row.pk)
+            countdown = retry_delay(attempts)
+            outcome.countdown = min(outcome.countdown, countdown) if outcome.countdown else countdown
+    for (status, attempts, error, next_attempt_at), pks in groups.items():
+        OutboxEmail.objects.filter(pk__in=pks).update(
+            status=status, attempts=attempts, last_error=error, next_attempt_at=next_attempt_at
+        )
+        logger.warning("Outbox: %s email(s) not sent (%s, attempt %s): %s", len(pks), status, attempts, error)
+
+
+def deliver(email_ids: list[int]) -> Outcome:
+    """Send the queued rows among `email_ids` over one connection of the default mailer; each at most once.
+
+    Rows already sent or failed, or locked by another sender, are skipped. Rows are locked (FOR UPDATE SKIP
+    LOCKED) in batches of LOCK_BATCH, sent, and marked in the same transaction.
+    """
+    ids = sorted({int(pk) for pk in email_ids})
+    outcome = Outcome()
+    mailer = mailers["default"]
+    try:
+        for start in range(0, len(ids), LOCK_BATCH):
+            interruption = None
+            with transaction.atomic():
+                rows = list(
+                    OutboxEmail.objects.queued()
+                    .filter(pk__in=ids[start : start + LOCK_BATCH])
+                    .select_for_update(skip_locked=True, of=("self",))
+                    .order_by("pk")
+                )
+                results: dict[int, tuple[str, bool] | None] = {}
+                try:
+                    for row in rows:
+                        if outcome.connection_error:
+                            results[row.pk] = (outcome.connection_error, False)
+                        else:
+                            results[row.pk] = _send_one(mailer, row, outcome)
+                except BaseException as error:  # time limit, shutdown, bug: keep the record of what went out
+                    interruption = error
+                _record(rows, results, outcome)
+            if interruption is not None:
+                raise interruption
+    finally:
+        _close(mailer)
+    return outcome
+
+
+@shared_task(bind=True, name="outbox.tasks.send_email", max_retries=None)
+def send_email(self, email_id: int) -> dict[str, int]:
+    """Send one outbox row (queued on commit by queue_email)."""
+    outcome = deliver([email_id])
+    if outcome.retry:
+        raise self.retry(countdown=outcome.countdown)
+    return outcome.summary()
+
+
+@shared_task(bind=True, name="outbox.tasks.send_emails", max_retries=None)
+def send_emails(self, email_ids: list[int]) -> dict[str, int]:
+    """Send many outbox rows over one SMTP connection; retry the ones that met a transient failure.
+
+    Every run counts an attempt for each row it could not send, so the retries stop after OUTBOX_MAX_ATTEMPTS.
+    """
+    outcome = deliver(email_ids)
+    if outcome.retry:
+        raise self.retry(args=[outcome.retry], countdown=outcome.countdown)
+    return outcome.summary()
+
+
+@shared_task(name="outbox.tasks.requeue_stale")
+def requeue_stale() -> int:
+    """Beat, every minute: queue again the rows still queued a minute after they were due (lost task, outage)."""
+    now = timezone.now()
+    total = 0
+    while total < SWEEP_LIMIT:
+        with transaction.atomic():
+            ids = list(
+                OutboxEmail.objects.stale(before=now - STALE_AFTER)
+                .select_for_update(skip_locked=True, of=("self",))
+                .order_by("next_attempt_at", "pk")
+                .values_list("pk", flat=True)[:CHUNK_SIZE]
+            )
+            if not ids:
+                break
+            # Not picked again by the next sweep unless still queued a minute from now.
+            OutboxEmail.objects.filter(pk__in=ids).update(next_attempt_at=now)
+            transaction.on_commit(partial(enqueue, ids))
+        total += len(ids)
+    if total:
+        logger.info("Outbox: %s stale email(s) queued again", total)
+    return total
