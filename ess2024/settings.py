@@ -155,6 +155,8 @@ STORAGES = {
 }
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+# Largest tender document (DCE file) a buyer may upload.
+TENDER_DOCUMENT_MAX_BYTES = env.int("TENDER_DOCUMENT_MAX_BYTES", default=20 * 1024 * 1024)
 
 # Email: every product email goes through the outbox app (a row first, then a Celery task sends it).
 # EMAIL_URL: smtp://user:password@host:port (smtp+tls:// for STARTTLS, smtp+ssl:// for implicit TLS),
@@ -203,6 +205,7 @@ CELERY_TIMEZONE = TIME_ZONE
 # Each app adds its periodic tasks here (name -> {"task", "schedule"}).
 CELERY_BEAT_SCHEDULE = {
     "outbox-requeue-stale": {"task": "outbox.tasks.requeue_stale", "schedule": 60.0},
+    "tenders-close-expired": {"task": "tenders.tasks.close_expired_tenders", "schedule": 60.0},
 }
 
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
