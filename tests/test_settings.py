@@ -1,6 +1,7 @@
 """The base settings are the production ones: they must pass `check --deploy` and refuse to run without a key."""
 
 import os
+import re
 import subprocess
 import sys
 
@@ -84,3 +85,15 @@ def test_production_defaults_are_safe():
 
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["False"] + ["True"] * 6
+
+
+def test_every_variable_the_settings_read_is_documented():
+    read = set()
+    for module in sorted((settings.BASE_DIR / "ess2024").glob("settings*.py")):
+        read |= set(re.findall(r"\benv\.\w+\(\s*\"([A-Z][A-Z0-9_]*)\"", module.read_text()))
+    example = (settings.BASE_DIR / ".env.example").read_text()
+    readme = (settings.BASE_DIR / "README.md").read_text()
+
+    assert {"SECRET_KEY", "DATABASE_URL", "REDIS_URL", "EMAIL_URL"} <= read
+    assert not {name for name in read if not re.search(rf"^#? ?{name}=", example, re.MULTILINE)}, ".env.example"
+    assert not {name for name in read if f"`{name}`" not in readme}, "README.md configuration table"
