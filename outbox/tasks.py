@@ -165,24 +165,33 @@ def deliver(email_ids: list[int]) -> Outcome:
     return outcome
 
 
+def _retry(task, outcome: Outcome, args: list):
+    """Retry the task with the rows that met a transient failure, after the back-off of their attempts.
+
+    Each run counts an attempt for every row it could not send, so retries end after OUTBOX_MAX_ATTEMPTS.
+    """
+    if task.request.is_eager:
+        # In-process (tests, CELERY_TASK_ALWAYS_EAGER): Celery runs the returned retry at once, without the countdown,
+        # instead of propagating the Retry exception (task_eager_propagates).
+        return task.retry(args=args, countdown=outcome.countdown, throw=False)
+    raise task.retry(args=args, countdown=outcome.countdown)
+
+
 @shared_task(bind=True, name="outbox.tasks.send_email", max_retries=None)
 def send_email(self, email_id: int) -> dict[str, int]:
     """Send one outbox row (queued on commit by queue_email)."""
     outcome = deliver([email_id])
     if outcome.retry:
-        raise self.retry(countdown=outcome.countdown)
+        return _retry(self, outcome, [email_id])
     return outcome.summary()
 
 
 @shared_task(bind=True, name="outbox.tasks.send_emails", max_retries=None)
 def send_emails(self, email_ids: list[int]) -> dict[str, int]:
-    """Send many outbox rows over one SMTP connection; retry the ones that met a transient failure.
-
-    Every run counts an attempt for each row it could not send, so the retries stop after OUTBOX_MAX_ATTEMPTS.
-    """
+    """Send many outbox rows over one SMTP connection; retry the ones that met a transient failure."""
     outcome = deliver(email_ids)
     if outcome.retry:
-        raise self.retry(args=[outcome.retry], countdown=outcome.countdown)
+        return _retry(self, outcome, [outcome.retry])
     return outcome.summary()
 
 
