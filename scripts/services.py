@@ -461,9 +461,13 @@ def run_with_services(argv: list[str], data_dir: Path, postgres: bool, redis: bo
         if child and child.poll() is None:
             child.send_signal(signum)
 
+    def ignore(signum, frame):
+        pass
+
     # Ctrl-C reaches the child through the terminal; we stay alive to stop the servers once it has exited.
+    # (A Python handler, not SIG_IGN: an ignored signal would stay ignored in the child after exec.)
     previous = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)}
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGINT, ignore)
     signal.signal(signal.SIGTERM, forward)
     signal.signal(signal.SIGHUP, forward)
     try:
