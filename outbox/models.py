@@ -40,7 +40,7 @@ class OutboxEmail(models.Model):
     kind = models.CharField(_("type"), max_length=64, blank=True)
     dedupe_key = models.CharField(
         _("clé d'unicité"),
-        max_length=255,
+        max_length=500,
         unique=True,
         null=True,
         blank=True,

@@ -66,24 +66,33 @@ def _message(email: OutboxEmail) -> EmailMultiAlternatives:
 
 
 def _send_one(mailer, email: OutboxEmail, outcome: Outcome) -> tuple[str, bool] | None:
-    """Send one row. None when sent, else (error, permanent)."""
-    try:
-        mailer.open()
-        if mailer.send_messages([_message(email)]) != 1:
-            return "Le serveur d'envoi n'a pas accepté le message.", True
-    except smtplib.SMTPRecipientsRefused as error:
-        code, text = next(iter(error.recipients.values()), (0, b""))
-        return f"{code} {_text(text)}", code >= 500
-    except (smtplib.SMTPSenderRefused, smtplib.SMTPDataError) as error:
-        return f"{error.smtp_code} {_text(error.smtp_error)}", error.smtp_code >= 500
-    except (smtplib.SMTPException, OSError) as error:
-        # Connection refused, lost or timed out, HELO or authentication refused: the server, not this message.
-        outcome.connection_error = f"{type(error).__name__}: {error}"
+    """Send one row. None when sent, else (error, permanent).
+
+    A connection the server dropped (idle timeout, a per-connection message limit, a 421 reply) is opened again
+    once for this message; a second connection failure stops the run: the remaining rows wait for the retry.
+    """
+    message = _message(email)
+    for _attempt in range(2):
+        try:
+            mailer.open()
+            if mailer.send_messages([message]) != 1:
+                return "Le serveur d'envoi n'a pas accepté le message.", True
+            return None
+        except smtplib.SMTPRecipientsRefused as error:
+            code, text = next(iter(error.recipients.values()), (0, b""))
+            failure = f"{code} {_text(text)}"
+        except (smtplib.SMTPSenderRefused, smtplib.SMTPDataError) as error:
+            code, failure = error.smtp_code, f"{error.smtp_code} {_text(error.smtp_error)}"
+        except (smtplib.SMTPException, OSError) as error:
+            # Refused, lost or timed-out connection, HELO or authentication refused: the server, not this message.
+            code, failure = 421, f"{type(error).__name__}: {error}"
+        except ValueError as error:  # an address or header Django refuses to put in a message
+            return f"{type(error).__name__}: {error}", True
+        if code != 421:  # the server answered about this message: 4xx try later, 5xx never
+            return failure, code >= 500
         _close(mailer)
-        return outcome.connection_error, False
-    except ValueError as error:  # an address or header Django refuses to put in a message
-        return f"{type(error).__name__}: {error}", True
-    return None
+    outcome.connection_error = failure
+    return failure, False
 
 
 def _text(value) -> str:

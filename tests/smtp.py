@@ -10,6 +10,7 @@
     smtp_server.refuse(451, times=2)                         # the next two RCPT TO only
     smtp_server.refuse(550, address="absent@exemple.fr")     # only this recipient
     smtp_server.refuse(554, stage="DATA")                    # refuse after DATA
+    smtp_server.messages_per_connection = 10                 # then 421 and close, like some relays
     smtp_server.accept()                                     # back to accepting everything
 
 Outside pytest: ``with SMTPServer() as server: ...`` and ``server.mailers()`` gives a MAILERS setting for it.
@@ -17,8 +18,10 @@ Outside pytest: ``with SMTPServer() as server: ...`` and ``server.mailers()`` gi
 
 from __future__ import annotations
 
+import asyncio
 import email
 import email.policy
+import logging
 import socket
 import threading
 import time
@@ -57,6 +60,7 @@ class SMTPServer:
         self.rcpt_attempts = 0  # RCPT TO commands received (accepted or refused)
         self.refused = 0
         self.delay = delay  # seconds spent on each DATA (to widen race windows)
+        self.messages_per_connection: int | None = None  # then "421" and the connection is closed, as some relays do
         self._refusals: list[Refusal] = []
         self._lock = threading.Lock()
         self._controller: Controller | None = None
@@ -74,6 +78,15 @@ class SMTPServer:
         with self._lock:
             self.connections += 1
         return responses
+
+    async def handle_MAIL(self, server, session, envelope, address, mail_options):
+        limit = self.messages_per_connection
+        if limit and getattr(session, "messages_accepted", 0) >= limit:
+            asyncio.get_running_loop().call_soon(server.transport.close)
+            return "421 4.7.0 Too many messages on this connection"
+        envelope.mail_from = address
+        envelope.mail_options.extend(mail_options)
+        return "250 OK"
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         with self._lock:
@@ -96,6 +109,7 @@ class SMTPServer:
                 content = content.encode()
             self.messages.append(email.message_from_bytes(content, policy=email.policy.default))
             self.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos)))
+            session.messages_accepted = getattr(session, "messages_accepted", 0) + 1
         return "250 Message accepted for delivery"
 
     def _refusal(self, stage: str, addresses: list[str]) -> str | None:
@@ -143,6 +157,7 @@ class SMTPServer:
         }
 
     def start(self) -> SMTPServer:
+        logging.getLogger("mail.log").setLevel(logging.WARNING)  # aiosmtpd logs every command at INFO
         for _ in range(5):  # a free port can be taken between the probe and the bind: try another
             with socket.socket() as probe:
                 probe.bind((self.host, 0))

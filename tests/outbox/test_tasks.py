@@ -89,6 +89,18 @@ def test_a_batch_goes_over_one_connection(smtp_server, django_capture_on_commit_
     assert OutboxEmail.objects.sent().count() == 120
 
 
+@pytest.mark.django_db
+def test_a_connection_closed_by_the_server_is_opened_again(smtp_server, django_capture_on_commit_callbacks):
+    emails = queue_without_sending(django_capture_on_commit_callbacks, count=35)
+    smtp_server.messages_per_connection = 10
+
+    assert send_emails.delay([email.pk for email in emails]).get() == {"sent": 35, "failed": 0, "retry": 0}
+
+    assert smtp_server.connections == 4
+    assert sorted(smtp_server.recipients()) == sorted(email.to for email in emails)
+    assert set(OutboxEmail.objects.values_list("attempts", flat=True)) == {1}
+
+
 def run_in_threads(target, count=2):
     barrier = threading.Barrier(count, timeout=10)
     results, errors = [], []
