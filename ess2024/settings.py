@@ -260,7 +260,10 @@ DASHBOARD_PANELS = [
 # (accounts.services.user_personal_data). Apps add theirs here.
 PERSONAL_DATA_PROVIDERS = [
     "accounts.services.account_personal_data",
+    "structures.services.personal_data",
 ]
 # Account deletion: each entry is a callable (user) -> str | None; a string is a French message explaining why the
 # account cannot be deleted yet (e.g. the user is the only administrator of a structure).
-ACCOUNT_DELETION_CHECKS = []
+ACCOUNT_DELETION_CHECKS = [
+    "structures.services.account_deletion_check",
+]

@@ -2,9 +2,25 @@
 
 from django.urls import path
 
-from structures import views
+from structures import views_space
 
 app_name = "structures_space"
 urlpatterns = [
-    path("nouvelle/", views.index, name="create"),
+    path("nouvelle/", views_space.structure_create, name="create"),
+    path("nouvelle/<slug:step>/", views_space.structure_create, name="create_step"),
+    path("rejoindre/<str:siret>/", views_space.join_request_create, name="join"),
+    path("invitation/<str:token>/", views_space.invitation_accept, name="invitation"),
+    path("<slug:slug>/", views_space.structure_detail, name="detail"),
+    path("<slug:slug>/modifier/<slug:section>/", views_space.structure_edit_section, name="edit"),
+    path("<slug:slug>/archiver/", views_space.structure_archive, name="archive"),
+    path("<slug:slug>/nouvelle-verification/", views_space.structure_request_review, name="request_review"),
+    path("<slug:slug>/equipe/", views_space.team, name="team"),
+    path("<slug:slug>/equipe/membres/<int:pk>/role/", views_space.member_role, name="member_role"),
+    path("<slug:slug>/equipe/membres/<int:pk>/retirer/", views_space.member_remove, name="member_remove"),
+    path("<slug:slug>/equipe/invitations/<int:pk>/annuler/", views_space.invitation_revoke, name="invitation_revoke"),
+    path(
+        "<slug:slug>/equipe/demandes/<int:pk>/<str:decision>/",
+        views_space.join_request_decide,
+        name="join_request_decide",
+    ),
 ]
