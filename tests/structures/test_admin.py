@@ -1,0 +1,106 @@
+"""Staff verification in the admin: the pending queue, verify and reject actions (with a reason), the emails."""
+
+import pytest
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.urls import reverse
+
+from outbox.models import OutboxEmail
+from structures.models import Membership, VerificationStatus
+from tests.accounts.factories import UserFactory
+from tests.structures.factories import MembershipFactory, StructureFactory
+
+pytestmark = pytest.mark.django_db
+
+CHANGELIST = reverse("admin:structures_structure_changelist")
+QUEUE = reverse("admin:structures_structuretoverify_changelist")
+
+
+@pytest.fixture
+def staff_client(client):
+    client.force_login(UserFactory(platform_staff=True))
+    return client
+
+
+def test_the_queue_lists_pending_structures_only(staff_client, django_assert_max_num_queries):
+    pending = StructureFactory.create_batch(3)
+    StructureFactory(verified=True, name="Déjà vérifiée")
+    StructureFactory(name="Archivée", archived_at="2024-01-01T00:00:00Z")
+    with django_assert_max_num_queries(20):
+        response = staff_client.get(QUEUE)
+    assert response.status_code == 200
+    assert list(response.context["cl"].result_list) == pending
+    assert "Déjà vérifiée" not in response.content.decode()
+
+
+def test_staff_verify_through_the_admin_action_and_the_administrators_are_emailed(
+    staff_client, django_capture_on_commit_callbacks
+):
+    admin = MembershipFactory(user=UserFactory(first_name="Nadia"))
+    structure = admin.structure
+    with django_capture_on_commit_callbacks(execute=True):
+        response = staff_client.post(
+            QUEUE, {"action": "verify_structures", ACTION_CHECKBOX_NAME: [structure.pk]}, follow=True
+        )
+    assert "1 structure vérifiée" in response.content.decode()
+    structure.refresh_from_db()
+    assert structure.verification_status == VerificationStatus.VERIFIED
+    email = OutboxEmail.objects.get(kind="structure_verified")
+    assert email.to == admin.user.email
+    assert email.subject == f"« {structure.name} » est vérifiée sur ESS 2024"
+    assert "Bonne nouvelle : l'équipe des Canaux a vérifié les informations" in email.body_text
+    assert email.status == "sent"
+    # Verifying again is refused with a message, and sends nothing more.
+    response = staff_client.post(
+        CHANGELIST, {"action": "verify_structures", ACTION_CHECKBOX_NAME: [structure.pk]}, follow=True
+    )
+    assert "est déjà vérifiée" in response.content.decode()
+    assert OutboxEmail.objects.filter(kind="structure_verified").count() == 1
+
+
+def test_reject_asks_for_a_reason_on_an_intermediate_page(staff_client):
+    admin = MembershipFactory()
+    second_admin = MembershipFactory(structure=admin.structure)
+    MembershipFactory(structure=admin.structure, role=Membership.Role.MEMBER)
+    structure = admin.structure
+    data = {"action": "reject_structures", ACTION_CHECKBOX_NAME: [structure.pk]}
+    page = staff_client.post(CHANGELIST, data)
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "Motif du refus" in html and structure.name in html
+    again = staff_client.post(CHANGELIST, {**data, "apply": "1", "reason": ""})
+    assert "Indiquez le motif du refus." in again.content.decode()
+    structure.refresh_from_db()
+    assert structure.verification_status == VerificationStatus.PENDING
+
+    response = staff_client.post(
+        CHANGELIST, {**data, "apply": "1", "reason": "Le SIRET correspond à une autre activité."}, follow=True
+    )
+    assert "1 structure refusée" in response.content.decode()
+    structure.refresh_from_db()
+    assert structure.verification_status == VerificationStatus.REJECTED
+    assert structure.rejection_reason == "Le SIRET correspond à une autre activité."
+    emails = OutboxEmail.objects.filter(kind="structure_rejected")
+    assert sorted(emails.values_list("to", flat=True)) == sorted([admin.user.email, second_admin.user.email])
+    assert all("Le SIRET correspond à une autre activité." in e.body_text for e in emails)
+
+
+def test_buyers_have_no_structures_admin(client):
+    buyer = UserFactory(is_staff=True)
+    client.force_login(buyer)
+    assert client.get(CHANGELIST).status_code == 403
+    assert client.get(QUEUE).status_code == 403
+    index = client.get(reverse("admin:index"))
+    assert "Structures à vérifier" not in index.content.decode()
+
+
+def test_staff_edit_reference_data_and_see_teams(staff_client):
+    assert staff_client.get(reverse("admin:structures_topic_changelist")).status_code == 200
+    assert staff_client.get(reverse("admin:structures_topic_add")).status_code == 200
+    assert staff_client.get(reverse("admin:structures_area_changelist")).status_code == 200
+    structure = MembershipFactory().structure
+    assert staff_client.get(reverse("admin:structures_structure_change", args=[structure.pk])).status_code == 200
+    assert staff_client.get(reverse("admin:structures_membership_changelist")).status_code == 200
+    assert staff_client.get(reverse("admin:structures_joinrequest_changelist")).status_code == 200
+    # The verification status is not editable on the form: only the actions change it.
+    form = staff_client.get(reverse("admin:structures_structure_change", args=[structure.pk])).context["adminform"]
+    assert "verification_status" not in form.form.fields
