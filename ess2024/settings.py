@@ -8,6 +8,7 @@ loosen only what they must.
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
@@ -206,6 +207,13 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE = {
     "outbox-requeue-stale": {"task": "outbox.tasks.requeue_stale", "schedule": 60.0},
     "tenders-close-expired": {"task": "tenders.tasks.close_expired_tenders", "schedule": 60.0},
+    "matching-sweep": {"task": "matching.tasks.sweep", "schedule": 60.0},
+    "matching-deadline-reminders": {"task": "matching.tasks.send_deadline_reminders", "schedule": 3600.0},
+    "matching-daily-digests": {"task": "matching.tasks.send_daily_digests", "schedule": crontab(hour=7, minute=0)},
+    "matching-weekly-digests": {
+        "task": "matching.tasks.send_weekly_digests",
+        "schedule": crontab(day_of_week="mon", hour=7, minute=30),
+    },
 }
 
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}

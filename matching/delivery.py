@@ -1,0 +1,496 @@
+"""From a published tender to the right inboxes, once: notifications, immediate emails, digests, reminders.
+
+1. ``dispatch_tender`` (task ``tender_published``, queued on commit by ``tender_publish``) runs the matching query,
+   writes one ``Notification`` per (tender, person) — members of the matched structures, then people whose saved
+   search finds the tender — with the score and the reasons, and records a ``TenderDispatch``. The unique
+   constraint (tender, user) makes a second run, or a concurrent one, write nothing more.
+2. ``deliver_notifications`` (task ``send_notifications``, chunks of CHUNK_SIZE ids fanned out as separate tasks so
+   several workers share them) locks its pending rows (``FOR UPDATE SKIP LOCKED``), checks each one *now* (tender
+   still open, structure not "pas intéressé", person still subscribed and not ignoring those topics), queues the
+   emails in the outbox in one bulk call (dedupe key ``notif:<tender>:<user>``; the outbox sends them by chunks of
+   its own, one SMTP connection per chunk) and marks the rows emailed or skipped, in the same transaction.
+3. ``send_digests`` (beat, daily and weekly) gathers each person's pending digest notifications — the tenders
+   published since their last digest — best score first, into one email per person per window (unique
+   (user, frequency, window)); tenders closed or cancelled since are left out.
+4. ``send_deadline_reminders`` (beat, hourly) reminds the members of the structures that said "Intéressé", three
+   days before the bid deadline, once per (tender, user).
+5. ``stale_work`` (beat, every minute) finds what a broker outage left behind — published tenders without a
+   finished dispatch, pending immediate notifications — so that the tasks run again. The outbox's own sweep does
+   the same for emails left queued.
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+from collections import defaultdict
+from collections.abc import Iterable
+
+from django.db import transaction
+from django.db.models import Exists, F, OuterRef
+from django.http import QueryDict
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from matching.formatting import PARIS, deadline_text, site_url, tender_url
+from matching.models import (
+    DIGEST_FREQUENCIES,
+    DeadlineReminder,
+    Digest,
+    Frequency,
+    Notification,
+    NotificationPreference,
+    SavedSearch,
+    TenderDispatch,
+)
+from matching.preferences import unsubscribe_headers, unsubscribe_url
+from matching.services import MATCH_FIELDS, TenderSide, format_euros
+from outbox.services import queue_email, queue_emails
+from tenders.models import Interest, Tender, TenderStatus
+
+logger = logging.getLogger(__name__)
+
+# Notification ids per send_notifications task.
+CHUNK_SIZE = 200
+# Rows written per INSERT.
+INSERT_BATCH = 1000
+# Saved searches read per batch when a tender is published.
+SEARCH_BATCH = 500
+# How far back the sweep looks for publications that were never dispatched.
+SWEEP_HORIZON = datetime.timedelta(days=7)
+REMINDER_BEFORE = datetime.timedelta(days=3)
+
+SKIP = Notification.SkipReason
+
+
+def chunks(ids: list[int], size: int = CHUNK_SIZE) -> list[list[int]]:
+    return [ids[start : start + size] for start in range(0, len(ids), size)]
+
+
+def _is_open(tender: Tender, now: datetime.datetime) -> bool:
+    return tender.status == TenderStatus.PUBLISHED and tender.bid_deadline > now
+
+
+# --------------------------------------------------------------------------------------------------------------
+# 1. Publication: who should hear of it
+
+
+def dispatch_tender(*, tender_id: int) -> list[int]:
+    """Write the notifications of a published tender (idempotent). Returns the ids of its pending immediate ones."""
+    with transaction.atomic():
+        tender = Tender.objects.open().filter(pk=tender_id).first()
+        if tender is None:
+            return []
+        dispatch, _created = TenderDispatch.objects.get_or_create(tender=tender)
+        dispatch = TenderDispatch.objects.select_for_update().get(pk=dispatch.pk)  # one dispatch at a time
+        if dispatch.finished_at is None:
+            side = TenderSide.load(tender)
+            matched, written = _write_match_notifications(side)
+            written += _write_saved_search_notifications(side)
+            dispatch.matched_count = matched
+            dispatch.notification_count = written
+            dispatch.finished_at = timezone.now()
+            dispatch.save(update_fields=["matched_count", "notification_count", "finished_at"])
+            logger.info("Matching: tender %s matched %s structures, %s notifications", tender.pk, matched, written)
+    return list(
+        Notification.objects.pending()
+        .immediate()
+        .filter(tender_id=tender_id)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+
+
+def _ignored_topics(user_ids: Iterable[int] | None, topic_ids: Iterable[int]) -> dict[int, set[int]]:
+    """user id -> the topics among `topic_ids` they ignore (only users who ignore some)."""
+    through = NotificationPreference.ignored_topics.through
+    rows = through.objects.filter(topic_id__in=list(topic_ids))
+    if user_ids is not None:
+        rows = rows.filter(notificationpreference__user_id__in=list(user_ids))
+    ignored: dict[int, set[int]] = defaultdict(set)
+    for user_id, topic_id in rows.values_list("notificationpreference__user_id", "topic_id"):
+        ignored[user_id].add(topic_id)
+    return ignored
+
+
+def _write_match_notifications(side: TenderSide) -> tuple[int, int]:
+    """One notification per member of the matched structures (their best-scoring structure). -> (matched, written)"""
+    rows = (
+        side.queryset()
+        .values(
+            "pk",
+            "turnover",
+            *MATCH_FIELDS,
+            member_id=F("memberships__user_id"),
+            member_active=F("memberships__user__is_active"),
+            frequency=F("memberships__user__notification_preference__frequency"),
+        )
+        .order_by("-match_score", "pk", "memberships__user_id")
+    )
+    ignored = _ignored_topics(None, side.topics)
+    structures: set[int] = set()
+    matches = {}
+    notifications: dict[int, Notification] = {}
+    for row in rows.iterator(chunk_size=2000):
+        structures.add(row["pk"])
+        user_id = row["member_id"]
+        if user_id is None or not row["member_active"] or user_id in notifications:
+            continue
+        frequency = row["frequency"] or Frequency.IMMEDIATE
+        topic_ids = list(row["m_topic_ids"])
+        if frequency == Frequency.NONE or (user_id in ignored and set(topic_ids) <= ignored[user_id]):
+            continue
+        if row["pk"] not in matches:
+            matches[row["pk"]] = side.match(row)
+        match = matches[row["pk"]]
+        notifications[user_id] = Notification(
+            tender_id=side.tender.pk,
+            user_id=user_id,
+            structure_id=row["pk"],
+            source=Notification.Source.MATCH,
+            channel=frequency,
+            score=match.score,
+            reasons=match.reasons,
+            topic_ids=topic_ids,
+        )
+    Notification.objects.bulk_create(notifications.values(), batch_size=INSERT_BATCH, ignore_conflicts=True)
+    return len(structures), len(notifications)
+
+
+def saved_search_finds(querystring: str, tender: Tender) -> bool:
+    """Whether the tender list filtered by `querystring` shows `tender` (invalid filters find nothing)."""
+    from tenders.filters import TenderFilter
+
+    filterset = TenderFilter(data=QueryDict(querystring), queryset=Tender.objects.published(), request=None)
+    if not filterset.is_valid():
+        return False
+    return filterset.qs.filter(pk=tender.pk).exists()
+
+
+def _write_saved_search_notifications(side: TenderSide) -> int:
+    """Notify the people whose saved search finds the tender (not already notified as a structure member)."""
+    tender = side.tender
+    searches = (
+        SavedSearch.objects.filter(user__is_active=True)
+        .exclude(user__notification_preference__frequency=Frequency.NONE)
+        .exclude(Exists(Notification.objects.filter(tender=tender, user=OuterRef("user"))))
+        .order_by("pk")
+        .values("pk", "user_id", "querystring", "label", frequency=F("user__notification_preference__frequency"))
+    )
+    topic_ids = list(side.topics)
+    verdicts: dict[str, bool] = {}  # the same filters are evaluated once
+    written, last_pk = 0, 0
+    while True:
+        batch = list(searches.filter(pk__gt=last_pk)[:SEARCH_BATCH])
+        if not batch:
+            return written
+        last_pk = batch[-1]["pk"]
+        ignored = _ignored_topics({row["user_id"] for row in batch}, topic_ids)
+        notifications: dict[int, Notification] = {}
+        for row in batch:
+            if row["user_id"] in notifications:
+                continue
+            if row["querystring"] not in verdicts:
+                verdicts[row["querystring"]] = saved_search_finds(row["querystring"], tender)
+            if not verdicts[row["querystring"]]:
+                continue
+            if topic_ids and set(topic_ids) <= ignored.get(row["user_id"], set()):
+                continue
+            notifications[row["user_id"]] = Notification(
+                tender_id=tender.pk,
+                user_id=row["user_id"],
+                saved_search_id=row["pk"],
+                source=Notification.Source.SAVED_SEARCH,
+                channel=row["frequency"] or Frequency.IMMEDIATE,
+                reasons=[_("Il correspond à votre recherche suivie « %(label)s ».") % {"label": row["label"]}],
+                topic_ids=topic_ids,
+            )
+        Notification.objects.bulk_create(notifications.values(), batch_size=INSERT_BATCH, ignore_conflicts=True)
+        written += len(notifications)
+
+
+# --------------------------------------------------------------------------------------------------------------
+# 2. Checks at send time, and the immediate emails
+
+
+def screen(rows: list[Notification], *, now: datetime.datetime) -> dict[int, str]:
+    """Notification id -> why it must not be sent now (a SkipReason); rows absent from the result may go.
+
+    Bounded: three queries whatever the number of rows. The tender and user must be select_related.
+    """
+    user_ids = {row.user_id for row in rows}
+    tender_ids = {row.tender_id for row in rows}
+    preferences = dict(NotificationPreference.objects.filter(user_id__in=user_ids).values_list("user_id", "frequency"))
+    topic_ids = {topic for row in rows for topic in row.topic_ids}
+    ignored = _ignored_topics(user_ids, topic_ids) if topic_ids else {}
+    declined = Interest.objects.filter(tender_id__in=tender_ids, answer=Interest.Answer.NOT_INTERESTED)
+    declined_structures = set(declined.values_list("tender_id", "structure_id"))
+    declined_members = set(
+        declined.filter(structure__memberships__user_id__in=user_ids).values_list(
+            "tender_id", "structure__memberships__user_id"
+        )
+    )
+    skips: dict[int, str] = {}
+    for row in rows:
+        if not _is_open(row.tender, now):
+            skips[row.pk] = SKIP.TENDER_CLOSED
+        elif not row.user.is_active:
+            skips[row.pk] = SKIP.INACTIVE_USER
+        elif preferences.get(row.user_id) == Frequency.NONE:
+            skips[row.pk] = SKIP.UNSUBSCRIBED
+        elif row.structure_id and (row.tender_id, row.structure_id) in declined_structures:
+            skips[row.pk] = SKIP.NOT_INTERESTED
+        elif not row.structure_id and (row.tender_id, row.user_id) in declined_members:
+            skips[row.pk] = SKIP.NOT_INTERESTED
+        elif row.topic_ids and set(row.topic_ids) <= ignored.get(row.user_id, set()):
+            skips[row.pk] = SKIP.IGNORED_TOPIC
+    return skips
+
+
+def tender_item(notification: Notification, *, now: datetime.datetime) -> dict:
+    """What the email templates show of one notified tender (strings only: rendered now, in French)."""
+    tender = notification.tender
+    return {
+        "title": tender.title,
+        "buyer": tender.buyer.name,
+        "reference": tender.reference,
+        "url": tender_url(tender),
+        "deadline": deadline_text(tender.bid_deadline, now=now),
+        "value": format_euros(tender.estimated_value) if tender.estimated_value is not None else "",
+        "score": notification.score,
+        "reasons": list(notification.reasons),
+        "structure": notification.structure.name if notification.structure_id else "",
+        "from_search": notification.source == Notification.Source.SAVED_SEARCH,
+    }
+
+
+def _common_context(user) -> dict:
+    return {
+        "first_name": user.first_name,
+        "unsubscribe_url": unsubscribe_url(user),
+        "preferences_url": site_url("matching:preferences"),
+    }
+
+
+def _mark(rows: list[Notification], skips: dict[int, str], emails: dict[int, int], now, digest=None) -> None:
+    for row in rows:
+        row.handled_at = now
+        if row.pk in skips:
+            row.status, row.skip_reason = Notification.Status.SKIPPED, skips[row.pk]
+        else:
+            row.status, row.email_id, row.digest = Notification.Status.EMAILED, emails.get(row.pk), digest
+    Notification.objects.bulk_update(rows, ["status", "skip_reason", "email", "digest", "handled_at"], batch_size=500)
+
+
+def deliver_notifications(notification_ids: list[int]) -> dict[str, int]:
+    """Queue the emails of these pending immediate notifications (each at most once) and mark them."""
+    now = timezone.now()
+    with transaction.atomic(), translation.override("fr"):
+        rows = list(
+            Notification.objects.pending()
+            .immediate()
+            .filter(pk__in=list(notification_ids))
+            .select_for_update(skip_locked=True, of=("self",))
+            .select_related("tender__buyer", "user", "structure")
+            .order_by("pk")
+        )
+        if not rows:
+            return {"emailed": 0, "skipped": 0}
+        skips = screen(rows, now=now)
+        to_send = [row for row in rows if row.pk not in skips]
+        emails = queue_emails(
+            {
+                "to": row.user.email,
+                "template": "matching/emails/tender",
+                "context": {**_common_context(row.user), "tender": tender_item(row, now=now)},
+                "headers": unsubscribe_headers(row.user),
+                "dedupe_key": f"notif:{row.tender_id}:{row.user_id}",
+                "kind": "tender_match" if row.source == Notification.Source.MATCH else "tender_search",
+                "language": "fr",
+            }
+            for row in to_send
+        )
+        _mark(rows, skips, {row.pk: email.pk for row, email in zip(to_send, emails, strict=True)}, now)
+    return {"emailed": len(to_send), "skipped": len(skips)}
+
+
+# --------------------------------------------------------------------------------------------------------------
+# 3. Digests
+
+
+def digest_window(frequency: str, now: datetime.datetime) -> str:
+    """The window a digest sent `now` belongs to: the Paris day ("2026-03-12") or ISO week ("2026-W11")."""
+    local = timezone.localtime(now, PARIS).date()
+    if frequency == Frequency.WEEKLY:
+        year, week, _weekday = local.isocalendar()
+        return f"{year}-W{week:02d}"
+    return local.isoformat()
+
+
+def send_digests(*, frequency: str, now: datetime.datetime | None = None) -> int:
+    """One digest email per person with pending `frequency` notifications, unless this window already had one."""
+    if frequency not in DIGEST_FREQUENCIES:
+        raise ValueError(f"Not a digest frequency: {frequency!r}")
+    now = now or timezone.now()
+    window = digest_window(frequency, now)
+    user_ids = list(
+        Notification.objects.pending()
+        .filter(channel=frequency, created_at__lte=now)
+        .exclude(Exists(Digest.objects.filter(user=OuterRef("user"), frequency=frequency, window=window)))
+        .order_by("user_id")
+        .values_list("user_id", flat=True)
+        .distinct()
+    )
+    return sum(_send_digest(user_id=user_id, frequency=frequency, window=window, now=now) for user_id in user_ids)
+
+
+def _send_digest(*, user_id: int, frequency: str, window: str, now: datetime.datetime) -> int:
+    with transaction.atomic(), translation.override("fr"):
+        rows = list(
+            Notification.objects.pending()
+            .filter(user_id=user_id, channel=frequency, created_at__lte=now)
+            .select_for_update(skip_locked=True, of=("self",))
+            .select_related("tender__buyer", "user", "structure")
+            .order_by("pk")
+        )
+        if not rows or Digest.objects.filter(user_id=user_id, frequency=frequency, window=window).exists():
+            return 0
+        skips = screen(rows, now=now)
+        kept = sorted(
+            (row for row in rows if row.pk not in skips),
+            key=lambda row: (-(row.score if row.score is not None else -1), row.tender.bid_deadline, row.pk),
+        )
+        if not kept:
+            _mark(rows, skips, {}, now)
+            return 0
+        digest, created = Digest.objects.get_or_create(
+            user_id=user_id, frequency=frequency, window=window, defaults={"tender_count": len(kept)}
+        )
+        if not created:  # a concurrent run sent this window's digest: leave the rows for the next window
+            return 0
+        user = rows[0].user
+        email = queue_email(
+            to=user.email,
+            template="matching/emails/digest",
+            context={
+                **_common_context(user),
+                "weekly": frequency == Frequency.WEEKLY,
+                "tenders": [tender_item(row, now=now) for row in kept],
+            },
+            headers=unsubscribe_headers(user),
+            dedupe_key=f"digest:{frequency}:{window}:{user_id}",
+            kind=f"tender_digest_{frequency}",
+            language="fr",
+        )
+        digest.email = email
+        digest.save(update_fields=["email"])
+        _mark(rows, skips, {row.pk: email.pk for row in kept}, now, digest=digest)
+    return 1
+
+
+# --------------------------------------------------------------------------------------------------------------
+# 4. Reminders three days before the deadline
+
+
+def send_deadline_reminders(*, now: datetime.datetime | None = None) -> int:
+    """Remind the members of interested structures of the deadline, once per (tender, user). -> emails queued"""
+    now = now or timezone.now()
+    candidates = (
+        Interest.objects.filter(
+            answer=Interest.Answer.INTERESTED,
+            tender__status=TenderStatus.PUBLISHED,
+            tender__bid_deadline__gt=now,
+            tender__bid_deadline__lte=now + REMINDER_BEFORE,
+            structure__archived_at__isnull=True,
+            structure__memberships__user__is_active=True,
+        )
+        .exclude(structure__memberships__user__notification_preference__frequency=Frequency.NONE)
+        .exclude(
+            Exists(
+                DeadlineReminder.objects.filter(
+                    tender=OuterRef("tender"), user=OuterRef("structure__memberships__user")
+                )
+            )
+        )
+        .order_by("tender_id", "structure_id")
+        .values_list("tender_id", "structure_id", "structure__memberships__user_id")
+    )
+    pairs: dict[tuple[int, int], int] = {}
+    for tender_id, structure_id, user_id in candidates:
+        pairs.setdefault((tender_id, user_id), structure_id)
+    sent = 0
+    keys = sorted(pairs)
+    for start in range(0, len(keys), CHUNK_SIZE):
+        sent += _remind(
+            [(tender, user, pairs[(tender, user)]) for tender, user in keys[start : start + CHUNK_SIZE]], now
+        )
+    return sent
+
+
+def _remind(batch: list[tuple[int, int, int]], now: datetime.datetime) -> int:
+    with transaction.atomic(), translation.override("fr"):
+        DeadlineReminder.objects.bulk_create(
+            [DeadlineReminder(tender_id=t, user_id=u, structure_id=s) for t, u, s in batch], ignore_conflicts=True
+        )
+        wanted = {(t, u) for t, u, _s in batch}
+        reminders = [
+            reminder
+            for reminder in DeadlineReminder.objects.filter(
+                tender_id__in={t for t, _u, _s in batch}, user_id__in={u for _t, u, _s in batch}, email__isnull=True
+            )
+            .select_for_update(skip_locked=True, of=("self",))
+            .select_related("tender__buyer", "user", "structure")
+            .order_by("pk")
+            if (reminder.tender_id, reminder.user_id) in wanted
+        ]
+        if not reminders:
+            return 0
+        emails = queue_emails(
+            {
+                "to": reminder.user.email,
+                "template": "matching/emails/reminder",
+                "context": {
+                    **_common_context(reminder.user),
+                    "structure": reminder.structure.name,
+                    "tender": {
+                        "title": reminder.tender.title,
+                        "buyer": reminder.tender.buyer.name,
+                        "url": tender_url(reminder.tender),
+                        "deadline": deadline_text(reminder.tender.bid_deadline, now=now),
+                    },
+                },
+                "headers": unsubscribe_headers(reminder.user),
+                "dedupe_key": f"reminder:{reminder.tender_id}:{reminder.user_id}",
+                "kind": "tender_reminder",
+                "language": "fr",
+            }
+            for reminder in reminders
+        )
+        for reminder, email in zip(reminders, emails, strict=True):
+            reminder.email = email
+        DeadlineReminder.objects.bulk_update(reminders, ["email"])
+    return len(reminders)
+
+
+# --------------------------------------------------------------------------------------------------------------
+# 5. What a lost task left behind
+
+
+def stale_work(*, older_than: datetime.timedelta, limit: int = 5000) -> tuple[list[int], list[int]]:
+    """(published open tenders never dispatched, pending immediate notifications) older than `older_than`."""
+    now = timezone.now()
+    tenders = list(
+        Tender.objects.open()
+        .filter(published_at__lte=now - older_than, published_at__gte=now - SWEEP_HORIZON)
+        .exclude(matching_dispatch__finished_at__isnull=False)
+        .order_by("published_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+    notifications = list(
+        Notification.objects.pending()
+        .immediate()
+        .filter(created_at__lte=now - older_than)
+        .order_by("pk")
+        .values_list("pk", flat=True)[:limit]
+    )
+    return tenders, notifications

@@ -1,0 +1,51 @@
+"""Matching fixtures: reference data by name, and small builders for structures with members and for tenders."""
+
+import pytest
+
+from structures.models import Area, Topic
+from tests.structures.factories import MembershipFactory, StructureFactory
+from tests.tenders.factories import LotFactory, TenderFactory
+
+CATERING = "restauration-durable"
+CLEANING = "nettoyage-et-proprete"
+WASTE = "gestion-et-valorisation-des-dechets"
+TEXTILE = "textile-et-goodies"
+
+
+@pytest.fixture
+def topic(db):
+    return lambda slug: Topic.objects.get(slug=slug)
+
+
+@pytest.fixture
+def area(db):
+    return lambda code: Area.objects.get(code=code)
+
+
+@pytest.fixture
+def make_structure(db):
+    """make_structure(topics=[slug], areas=[code], members=1, **fields) -> Structure (members created)."""
+
+    def make(*, topics=(CATERING,), areas=("75111",), members=0, **fields):
+        structure = StructureFactory(topics=list(topics), areas=list(areas), **fields)
+        for _ in range(members):
+            MembershipFactory(structure=structure)
+        return structure
+
+    return make
+
+
+@pytest.fixture
+def make_tender(db):
+    """make_tender(topics=[slug], places=[code], lots=[{...}], **fields) -> a published, open Tender."""
+
+    def make(*, topics=(CATERING,), places=("75111",), lots=(), published=True, **fields):
+        tender = TenderFactory(topics=list(topics), places=list(places), published=published, **fields)
+        for number, lot in enumerate(lots, start=1):
+            lot = dict(lot)
+            if isinstance(lot.get("topic"), str):
+                lot["topic"] = Topic.objects.get(slug=lot["topic"])
+            LotFactory(tender=tender, number=number, **lot)
+        return tender
+
+    return make
