@@ -3,6 +3,9 @@
 Field names follow the OCDS `tender` section where one exists (see tenders/ocds.py for the mapping).
 """
 
+import os
+import uuid
+
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
@@ -14,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from structures.models import SEARCH_CONFIG, Area, Category, ReservedMarket, Structure, Topic
+from tenders.validators import validate_cpv
 
 
 class BuyerOrganisation(models.Model):
@@ -104,7 +108,12 @@ class Tender(models.Model):
     description = models.TextField(_("description"))
     topics = models.ManyToManyField(Topic, verbose_name=_("thématiques"), related_name="tenders")
     cpv_codes = ArrayField(
-        models.CharField(max_length=10), verbose_name=_("codes CPV"), default=list, blank=True, size=20
+        models.CharField(max_length=10, validators=[validate_cpv]),
+        verbose_name=_("codes CPV"),
+        default=list,
+        blank=True,
+        size=20,
+        help_text=_("Facultatif. Codes CPV (vocabulaire commun des marchés publics), par exemple 45000000-7."),
     )
     estimated_value = models.DecimalField(
         _("montant estimé (€ HT)"),
@@ -153,8 +162,10 @@ class Tender(models.Model):
                 condition=Q(questions_deadline__isnull=True) | Q(questions_deadline__lte=F("bid_deadline")),
                 name="tender_questions_before_bids",
             ),
+            # A draft cancelled before publication never had a publication date (and stays invisible).
             models.CheckConstraint(
-                condition=Q(status="draft") | Q(published_at__isnull=False), name="tender_published_has_date"
+                condition=Q(status__in=["draft", "cancelled"]) | Q(published_at__isnull=False),
+                name="tender_published_has_date",
             ),
         ]
 
@@ -193,12 +204,24 @@ class Lot(models.Model):
         return f"{self.number}. {self.title}"
 
 
+DOCUMENT_EXTENSIONS = ("pdf", "odt", "docx", "xlsx", "zip")
+
+
 def document_path(instance, filename):
-    return f"tenders/{instance.tender_id}/{filename}"
+    """`tenders/<tender id>/<random>.<ext>`: never the name the user sent (see tenders/services/documents.py)."""
+    extension = os.path.splitext(filename or "")[1].lower().lstrip(".")
+    extension = extension if extension in DOCUMENT_EXTENSIONS else "bin"
+    return f"tenders/{instance.tender_id}/{uuid.uuid4().hex}.{extension}"
 
 
 class TenderDocument(models.Model):
-    """A file of the tender's consultation file (DCE). Served as an attachment with a safe name."""
+    """A file of the tender's consultation file (DCE). Served as an attachment with a safe name.
+
+    Created only through `tenders.services.documents.document_add`, which checks the content (PDF, ODT, DOCX, XLSX,
+    ZIP), the size, and stores the file under a generated name. `original_name` is the user's file name
+    SANITISED (no path, no control or reserved character, at most 120 characters, ending with the real type's
+    extension): safe to use as is in a download's Content-Disposition. `content_type` is the detected type.
+    """
 
     tender = models.ForeignKey(Tender, on_delete=models.CASCADE, related_name="documents")
     title = models.CharField(_("titre"), max_length=200)

@@ -1,6 +1,7 @@
 import datetime
 
 import factory
+from django.contrib.auth.models import Group
 from django.utils import timezone
 
 from structures.models import Area, Topic
@@ -22,9 +23,16 @@ class BuyerMembershipFactory(factory.django.DjangoModelFactory):
 
     class Meta:
         model = BuyerMembership
+        skip_postgeneration_save = True
 
     organisation = factory.SubFactory(BuyerOrganisationFactory)
     user = factory.SubFactory(UserFactory, is_staff=True)
+
+    @factory.post_generation
+    def buyer_group(self, create, extracted, **kwargs):
+        """Buyers belong to the `Acheteurs` group (tenders migration 0003), whose permissions open the admin."""
+        if create and extracted is not False:
+            self.user.groups.add(Group.objects.get(name="Acheteurs"))
 
 
 class TenderFactory(factory.django.DjangoModelFactory):

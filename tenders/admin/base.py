@@ -1,0 +1,54 @@
+"""Scoping building blocks of the buyers' admin panel."""
+
+from __future__ import annotations
+
+from django.http import Http404
+from django.utils.text import slugify
+from django.utils.translation import gettext
+
+from tenders import perms
+from tenders.models import (
+    Tender,
+)
+
+# Scoping helpers --------------------------------------------------------------------------------------------------
+
+
+def scoped_tenders(request):
+    return Tender.objects.for_buyer(request.user)
+
+
+class NotFoundInsteadOfRedirectMixin:
+    """Django's admin redirects to its index when an object is missing; we answer 404 (and never say why)."""
+
+    def get_object(self, request, object_id, from_field=None):
+        obj = super().get_object(request, object_id, from_field)
+        if obj is None:
+            raise Http404(gettext("Cet élément n'existe pas."))
+        return obj
+
+
+def unique_tender_slug(title: str, reference: str) -> str:
+    base = slugify(f"{title}")[:200].strip("-") or slugify(reference)[:200] or "appel-d-offres"
+    slug, number = base, 2
+    while Tender.objects.filter(slug=slug).exists():
+        slug = f"{base}-{number}"
+        number += 1
+    return slug
+
+
+class StaffOnlyMixin:
+    def has_module_permission(self, request):
+        return perms.is_platform_staff(request.user) and super().has_module_permission(request)
+
+    def has_view_permission(self, request, obj=None):
+        return perms.is_platform_staff(request.user) and super().has_view_permission(request, obj)
+
+    def has_add_permission(self, request):
+        return perms.is_platform_staff(request.user) and super().has_add_permission(request)
+
+    def has_change_permission(self, request, obj=None):
+        return perms.is_platform_staff(request.user) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return perms.is_platform_staff(request.user) and super().has_delete_permission(request, obj)
