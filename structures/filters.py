@@ -1,0 +1,243 @@
+"""The directory's filters (`/structures/`), shared by the page and its CSV export (`/structures/export.csv`).
+
+`StructureFilter(data=request.GET, queryset=Structure.objects.listed())` filters; `DirectoryDisplayForm` reads the
+sort order and the page size, which are not filters (they get no "active filter" chip). `directory_queryset()`
+applies both and is what the page, the export and the benchmark call, so they always agree.
+
+Every filter on a many-to-many relation is an `EXISTS` subquery rather than a join: no `DISTINCT`, one row per
+structure. Topics and sectors are named by slug and areas by code in the URL, so a filtered list is a readable,
+shareable link (`/structures/?topics=restauration-durable&areas=93&q=traiteur`).
+"""
+
+import django_filters
+from django import forms
+from django.contrib.postgres.search import SearchQuery, SearchRank
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from structures.models import (
+    SEARCH_CONFIG,
+    Area,
+    Category,
+    Headcount,
+    LegalForm,
+    ReservedMarket,
+    Sector,
+    Structure,
+    Topic,
+)
+
+SORT_RELEVANCE = "relevance"
+SORT_NAME = "name"
+SORT_NEWEST = "newest"
+SORT_VERIFIED = "verified"
+SORT_CHOICES = [
+    (SORT_RELEVANCE, _("Pertinence (avec une recherche)")),
+    (SORT_NAME, _("Nom (A à Z)")),
+    (SORT_NEWEST, _("Inscription la plus récente")),
+    (SORT_VERIFIED, _("Vérification la plus récente")),
+]
+
+PAGE_SIZES = [10, 20, 50, 100]
+DEFAULT_PAGE_SIZE = 20
+
+RESERVED_CHOICES = [(m.value, m.label) for m in ReservedMarket if m.value]
+RESERVED_FIELDS = {
+    ReservedMarket.L2113_12.value: "eligible_l2113_12",
+    ReservedMarket.L2113_13.value: "eligible_l2113_13",
+    ReservedMarket.L2113_15.value: "eligible_l2113_15",
+}
+
+
+def search_query(text: str) -> SearchQuery:
+    """French, accent- and case-insensitive web-style query: "déchets" finds "déchet", "Déchets" and "dechets"."""
+    return SearchQuery(text, config=SEARCH_CONFIG, search_type="websearch")
+
+
+def covering_areas(chosen: list[Area]) -> QuerySet:
+    """The chosen areas, their sub-areas and their ancestors.
+
+    A structure working in one arrondissement works "in Paris"; one working in all of Paris or all of France also
+    works in the 11th arrondissement. Areas are at most three levels deep (France > department > arrondissement).
+    """
+    pks = [area.pk for area in chosen]
+    return Area.objects.filter(
+        Q(pk__in=pks)
+        | Q(parent__in=pks)
+        | Q(parent__parent__in=pks)
+        | Q(children__in=pks)
+        | Q(children__children__in=pks)
+    ).values("pk")
+
+
+class StructureFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(
+        label=_("Rechercher"),
+        method="filter_search",
+        help_text=_("Des mots du nom, de la description ou des références : « traiteur bio », « réemploi »."),
+    )
+    topics = django_filters.ModelMultipleChoiceFilter(
+        label=_("Thématiques"),
+        queryset=Topic.objects.filter(is_active=True).only("pk", "slug", "name"),
+        to_field_name="slug",
+        method="filter_topics",
+        widget=forms.CheckboxSelectMultiple,
+    )
+    areas = django_filters.ModelMultipleChoiceFilter(
+        label=_("Zones d'intervention"),
+        queryset=Area.objects.only("pk", "code", "name", "kind"),
+        to_field_name="code",
+        method="filter_areas",
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Un département comprend ses arrondissements ; « Toute la France » est toujours comprise."),
+    )
+    category = django_filters.MultipleChoiceFilter(
+        label=_("Catégorie"),
+        choices=Category.choices,
+        method="filter_category",
+        widget=forms.CheckboxSelectMultiple,
+    )
+    reserved = django_filters.MultipleChoiceFilter(
+        label=_("Marchés réservés"),
+        choices=RESERVED_CHOICES,
+        method="filter_reserved",
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Les structures qui peuvent répondre à un lot réservé au titre de cet article."),
+    )
+    verified = django_filters.BooleanFilter(
+        label=_("Structures vérifiées uniquement"),
+        method="filter_verified",
+        widget=forms.CheckboxInput,
+    )
+    legal_form = django_filters.MultipleChoiceFilter(
+        label=_("Forme juridique"),
+        choices=LegalForm.choices,
+        method="filter_legal_form",
+        widget=forms.CheckboxSelectMultiple,
+    )
+    sectors = django_filters.ModelMultipleChoiceFilter(
+        label=_("Secteurs d'activité"),
+        queryset=Sector.objects.only("pk", "slug", "name"),
+        to_field_name="slug",
+        method="filter_sectors",
+        widget=forms.CheckboxSelectMultiple,
+    )
+    headcount = django_filters.MultipleChoiceFilter(
+        label=_("Effectif"),
+        choices=Headcount.choices,
+        method="filter_headcount",
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    class Meta:
+        model = Structure
+        fields = []
+
+    def filter_search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        value = value.strip()
+        if not value:
+            return queryset
+        query = search_query(value)
+        return queryset.filter(search_vector=query).annotate(rank=SearchRank(F("search_vector"), query))
+
+    def filter_topics(self, queryset, name, value):
+        if not value:
+            return queryset
+        links = Structure.topics.through.objects.filter(structure_id=OuterRef("pk"), topic__in=value)
+        return queryset.filter(Exists(links))
+
+    def filter_sectors(self, queryset, name, value):
+        if not value:
+            return queryset
+        links = Structure.sectors.through.objects.filter(structure_id=OuterRef("pk"), sector__in=value)
+        return queryset.filter(Exists(links))
+
+    def filter_areas(self, queryset, name, value):
+        if not value:
+            return queryset
+        links = Structure.areas.through.objects.filter(structure_id=OuterRef("pk"), area__in=covering_areas(value))
+        return queryset.filter(Exists(links))
+
+    def filter_category(self, queryset, name, value):
+        return queryset.filter(category__in=value) if value else queryset
+
+    def filter_legal_form(self, queryset, name, value):
+        return queryset.filter(legal_form__in=value) if value else queryset
+
+    def filter_headcount(self, queryset, name, value):
+        return queryset.filter(headcount__in=value) if value else queryset
+
+    def filter_reserved(self, queryset, name, value):
+        if not value:
+            return queryset
+        condition = Q()
+        for market in value:
+            condition |= Q(**{RESERVED_FIELDS[market]: True})
+        return queryset.filter(condition)
+
+    def filter_verified(self, queryset, name, value):
+        return queryset.verified() if value else queryset
+
+    @property
+    def searching(self) -> bool:
+        self.form.is_valid()  # cleaned_data holds the valid fields even when another one is not
+        return bool((self.form.cleaned_data.get("q") or "").strip())
+
+
+class DirectoryDisplayForm(forms.Form):
+    """How the list is shown: sort order and page size (invalid values fall back to the defaults)."""
+
+    sort = forms.ChoiceField(label=_("Trier par"), choices=SORT_CHOICES, required=False)
+    per_page = forms.TypedChoiceField(
+        label=_("Structures par page"),
+        choices=[(size, str(size)) for size in PAGE_SIZES],
+        coerce=int,
+        required=False,
+    )
+
+    def sort_for(self, *, searching: bool) -> str:
+        chosen = self.cleaned_data.get("sort") if self.is_valid() else ""
+        if chosen == SORT_RELEVANCE and not searching:
+            chosen = ""
+        return chosen or (SORT_RELEVANCE if searching else SORT_NAME)
+
+    @property
+    def page_size(self) -> int:
+        return (self.cleaned_data.get("per_page") if self.is_valid() else None) or DEFAULT_PAGE_SIZE
+
+
+def order(queryset: QuerySet, sort: str) -> QuerySet:
+    if sort == SORT_RELEVANCE:
+        return queryset.order_by("-rank", "name", "pk")
+    if sort == SORT_NEWEST:
+        return queryset.order_by("-created_at", "-pk")
+    if sort == SORT_VERIFIED:
+        return queryset.order_by(F("verified_at").desc(nulls_last=True), "name", "pk")
+    return queryset.order_by("name", "pk")
+
+
+def directory_queryset(data, *, queryset: QuerySet | None = None):
+    """(filterset, display form, sort, filtered and ordered queryset) for the GET parameters `data`.
+
+    Invalid filter values (an unknown topic slug, say) are ignored rather than emptying the list: the form keeps
+    its errors for the page to show, and the valid filters still apply.
+    """
+    filterset = StructureFilter(data=data, queryset=queryset if queryset is not None else Structure.objects.listed())
+    display = DirectoryDisplayForm(data=data)
+    searching = filterset.searching
+    sort = display.sort_for(searching=searching)
+    if filterset.is_valid():
+        qs = filterset.qs
+    else:
+        qs = _filter_valid_fields(filterset)
+    return filterset, display, sort, order(qs, sort)
+
+
+def _filter_valid_fields(filterset: StructureFilter) -> QuerySet:
+    form = filterset.form
+    qs = filterset.queryset
+    for name, value in form.cleaned_data.items():
+        if name in form.errors:
+            continue
+        qs = filterset.filters[name].filter(qs, value)
+    return qs

@@ -1,0 +1,26 @@
+"""Who may see what on the public directory. Pure functions of the user, tested directly."""
+
+
+def is_buyer(user) -> bool:
+    """A signed-in user who belongs to a buyer organisation (`tenders.models.BuyerMembership`)."""
+    if not user.is_authenticated:
+        return False
+    # The reverse one-to-one raises when the row does not exist; a found row is cached on the user.
+    return hasattr(user, "buyer_membership")
+
+
+def can_see_contact(user) -> bool:
+    """Contact details (name, e-mail, phone, address) are for signed-in buyers and Les Canaux staff only."""
+    if not user.is_authenticated:
+        return False
+    return user.is_platform_staff or is_buyer(user)
+
+
+def can_export(user) -> bool:
+    """The CSV export carries contact details: same audience."""
+    return can_see_contact(user)
+
+
+def can_import(user) -> bool:
+    """Bulk imports of structures are a Les Canaux staff tool."""
+    return user.is_authenticated and user.is_platform_staff
