@@ -26,6 +26,8 @@ if not SECRET_KEY:
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=[])
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+# Open Contracting Data Standard (/appels-d-offres/ocds.json): the prefix of our ocids (tenders/ocds.py).
+OCDS_PREFIX = env.str("OCDS_PREFIX", default="ocds-ess2024-")
 
 INSTALLED_APPS = [
     "django.contrib.admin",

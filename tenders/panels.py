@@ -17,7 +17,7 @@ def my_tenders_panel(request):
     if not structures:
         return None
     ids = [structure.pk for structure in structures]
-    tender_fields = ("pk", "slug", "title", "bid_deadline", "status", "buyer__name")
+    tender_fields = ("id", "slug", "title", "bid_deadline", "status", "buyer__name")
     interests = list(
         Interest.objects.filter(structure_id__in=ids, answer=Interest.Answer.INTERESTED)
         .exclude(tender__published_at=None)

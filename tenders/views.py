@@ -9,6 +9,7 @@ import os
 import re
 import unicodedata
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -237,17 +238,22 @@ def document(request, slug, pk):
 
 
 def safe_filename(name: str, *, fallback: str = "document", max_length: int = 120) -> str:
-    """A file name safe to offer for download: no path, no control characters, no quotes, a sane length."""
+    """A file name safe to offer for download: no path, no control characters, no quotes, a sane length.
+
+    The buyer side already stores a sanitised `original_name`; this is the second lock, at the door.
+    """
     name = unicodedata.normalize("NFC", name or "")
     name = name.replace("\\", "/").rsplit("/", 1)[-1]
     name = "".join(ch for ch in name if unicodedata.category(ch)[0] not in ("C", "Z") or ch == " ")
     name = re.sub(r'[<>:"|?*;,%]+', "_", name)
-    name = re.sub(r"\s+", " ", name).strip(" .")
-    if not name or name.startswith("."):
-        base = re.sub(r"[^\w\- ]+", "", fallback or "document").strip() or "document"
-        name = base + (name if name.startswith(".") else "")
+    name = re.sub(r"\s+", " ", name).strip()
     stem, ext = os.path.splitext(name)
-    ext = ext[:10]
+    if not ext and stem.startswith("."):
+        stem, ext = "", stem
+    ext = re.sub(r"[^\w.]", "", ext)[:10]
+    stem = stem.strip(" .")
+    if not stem:
+        stem = re.sub(r"[^\w\- ]+", "", fallback or "").strip() or "document"
     return stem[: max(1, max_length - len(ext))] + ext
 
 
@@ -427,7 +433,7 @@ def question(request, slug):
 @require_GET
 def ocds_package(request):
     """The OCDS release package of published tenders, OCDS_PAGE_SIZE releases per page (`?page=2`)."""
-    paginator = Paginator(ocds.package_queryset(), OCDS_PAGE_SIZE)
+    paginator = Paginator(ocds.package_queryset(), getattr(settings, "OCDS_PAGE_SIZE", OCDS_PAGE_SIZE))
     page = paginator.get_page(request.GET.get("page"))
     base = request.build_absolute_uri(reverse("tenders:ocds"))
 

@@ -2,6 +2,7 @@
 
 import datetime
 
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from structures.models import Topic
@@ -26,3 +27,14 @@ def open_tender(*, days: float = 30, lots=(), **kwargs):
     for number, lot in enumerate(lots, start=1):
         LotFactory(tender=tender, number=number, **lot)
     return tender
+
+
+PDF_BYTES = (
+    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
+    b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+)
+
+
+def pdf(name: str = "document.pdf") -> SimpleUploadedFile:
+    """A small real PDF, as the buyers' upload form would receive it."""
+    return SimpleUploadedFile(name, PDF_BYTES)
