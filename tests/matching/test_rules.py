@@ -39,9 +39,7 @@ def test_the_topic_of_an_unreserved_lot_counts_too(make_structure, make_tender):
 def test_a_lot_topic_counts_only_for_structures_the_lot_is_open_to(make_structure, make_tender):
     association = make_structure(topics=[CLEANING], legal_form=LegalForm.ASSOCIATION)
     insertion = make_structure(topics=[CLEANING], legal_form=LegalForm.EI)
-    tender = make_tender(
-        topics=[CATERING], lots=[{"topic": CATERING}, {"topic": CLEANING, "reserved": "L2113-13"}]
-    )
+    tender = make_tender(topics=[CATERING], lots=[{"topic": CATERING}, {"topic": CLEANING, "reserved": "L2113-13"}])
 
     assert matched(tender) == {insertion.pk}
     assert association.pk not in matched(tender)
