@@ -371,7 +371,7 @@ def _completeness_items(structure: Structure):
             _("Capacité d'insertion (personnes ou heures par an)"),
             bool(structure.insertion_people_per_year or structure.insertion_hours_per_year),
         )
-    yield "logo", _("Logo"), bool(structure.logo)
+    yield "logo", _("Une image du logo (PNG, JPEG ou WebP)"), bool(structure.logo)
 
 
 def structure_completeness(structure: Structure) -> Completeness:
