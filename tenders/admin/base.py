@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.http import Http404
-from django.utils.text import slugify
 from django.utils.translation import gettext
 
 from tenders import perms
@@ -26,15 +25,6 @@ class NotFoundInsteadOfRedirectMixin:
         if obj is None:
             raise Http404(gettext("Cet élément n'existe pas."))
         return obj
-
-
-def unique_tender_slug(title: str, reference: str) -> str:
-    base = slugify(f"{title}")[:200].strip("-") or slugify(reference)[:200] or "appel-d-offres"
-    slug, number = base, 2
-    while Tender.objects.filter(slug=slug).exists():
-        slug = f"{base}-{number}"
-        number += 1
-    return slug
 
 
 class StaffOnlyMixin:

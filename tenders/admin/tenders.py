@@ -17,7 +17,7 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from tenders import perms
-from tenders.admin.base import NotFoundInsteadOfRedirectMixin, scoped_tenders, unique_tender_slug
+from tenders.admin.base import NotFoundInsteadOfRedirectMixin, scoped_tenders
 from tenders.admin.forms import AwardFormSet, CancelForm, DocumentUploadForm, TenderForm
 from tenders.admin.inlines import (
     AwardInline,
@@ -165,7 +165,7 @@ class TenderAdmin(NotFoundInsteadOfRedirectMixin, admin.ModelAdmin):
                     raise PermissionDenied
                 obj.buyer_id = organisation_id  # never what the request says
             obj.created_by = request.user
-            obj.slug = unique_tender_slug(obj.title, obj.reference)
+            obj.slug = lifecycle.new_tender_slug(obj.title, obj.reference)
         super().save_model(request, obj, form, change)
 
     def save_formset(self, request, form, formset, change):

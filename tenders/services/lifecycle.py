@@ -16,6 +16,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -57,6 +58,16 @@ class TenderTransitionError(Exception):
     @property
     def message(self) -> str:
         return self.args[0]
+
+
+def new_tender_slug(title: str, reference: str = "") -> str:
+    """A free slug for a new tender, from its title (`-2`, `-3`… when taken). Slugs never change afterwards."""
+    base = slugify(title)[:200].strip("-") or slugify(reference)[:200].strip("-") or "appel-d-offres"
+    slug, number = base, 2
+    while Tender.objects.filter(slug=slug).exists():
+        slug = f"{base}-{number}"
+        number += 1
+    return slug
 
 
 def possible_transitions(status: str) -> list[str]:
