@@ -1,6 +1,9 @@
 """Matching fixtures: reference data by name, and small builders for structures with members and for tenders."""
 
+import importlib
+
 import pytest
+from django.apps import apps
 
 from structures.models import Area, Topic
 from tests.structures.factories import MembershipFactory, StructureFactory
@@ -12,19 +15,28 @@ WASTE = "gestion-et-valorisation-des-dechets"
 TEXTILE = "textile-et-goodies"
 
 
+def ensure_reference_data():
+    """Topics and areas come from a data migration; a transactional test elsewhere may have flushed them."""
+    if not (Topic.objects.exists() and Area.objects.exists()):
+        importlib.import_module("structures.migrations.0002_reference_data").load(apps, None)
+
+
 @pytest.fixture
 def topic(db):
+    ensure_reference_data()
     return lambda slug: Topic.objects.get(slug=slug)
 
 
 @pytest.fixture
 def area(db):
+    ensure_reference_data()
     return lambda code: Area.objects.get(code=code)
 
 
 @pytest.fixture
 def make_structure(db):
     """make_structure(topics=[slug], areas=[code], members=1, **fields) -> Structure (members created)."""
+    ensure_reference_data()
 
     def make(*, topics=(CATERING,), areas=("75111",), members=0, **fields):
         structure = StructureFactory(topics=list(topics), areas=list(areas), **fields)
@@ -38,6 +50,7 @@ def make_structure(db):
 @pytest.fixture
 def make_tender(db):
     """make_tender(topics=[slug], places=[code], lots=[{...}], **fields) -> a published, open Tender."""
+    ensure_reference_data()
 
     def make(*, topics=(CATERING,), places=("75111",), lots=(), published=True, **fields):
         tender = TenderFactory(topics=list(topics), places=list(places), published=published, **fields)
