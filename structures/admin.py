@@ -5,7 +5,9 @@ queues the emails); the change form never edits the verification status directly
 no structures permission (see migration 0005), so none of this shows for them.
 """
 
+from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
 from django.db.models import Count
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
@@ -28,6 +30,7 @@ from structures.models import (
     Topic,
     VerificationStatus,
 )
+from structures.validators import clean_siret
 
 
 class ArchivedFilter(admin.SimpleListFilter):
@@ -57,6 +60,20 @@ class MembershipInline(admin.TabularInline):
         return False
 
 
+class StructureAdminForm(forms.ModelForm):
+    """The staff form: the SIRET is checked like everywhere else (format, checksum, French messages)."""
+
+    class Meta:
+        model = Structure
+        fields = "__all__"  # noqa: DJ007 - the admin's fieldsets choose what is shown
+
+    def clean_siret(self):
+        try:
+            return clean_siret(self.cleaned_data["siret"])
+        except ValidationError as error:
+            raise forms.ValidationError(error.messages[0], code=error.code) from None
+
+
 def _run(modeladmin, request, queryset, action, done_message, **kwargs):
     """Call a service on each selected structure; report successes and refusals (French messages)."""
     done = 0
@@ -73,6 +90,7 @@ def _run(modeladmin, request, queryset, action, done_message, **kwargs):
 
 @admin.register(Structure)
 class StructureAdmin(admin.ModelAdmin):
+    form = StructureAdminForm
     list_display = [
         "name",
         "siret",

@@ -104,3 +104,18 @@ def test_staff_edit_reference_data_and_see_teams(staff_client):
     # The verification status is not editable on the form: only the actions change it.
     form = staff_client.get(reverse("admin:structures_structure_change", args=[structure.pk])).context["adminform"]
     assert "verification_status" not in form.form.fields
+
+
+def test_the_admin_form_checks_the_siret_in_french(staff_client):
+    structure = StructureFactory()
+    url = reverse("admin:structures_structure_change", args=[structure.pk])
+    form = staff_client.get(url).context["adminform"].form
+    data = {
+        name: form[name].value() or "" for name in form.fields if name not in ("topics", "sectors", "areas", "logo")
+    }
+    data.update({"siret": "12345678901234", "memberships-TOTAL_FORMS": "0", "memberships-INITIAL_FORMS": "0"})
+    response = staff_client.post(url, data)
+    assert response.status_code == 200
+    assert "clé de contrôle" in response.content.decode()
+    structure.refresh_from_db()
+    assert structure.siret != "12345678901234"
