@@ -100,6 +100,22 @@ def test_register_a_structure_then_staff_verify_it_and_it_shows_with_its_badge(l
     structure = Structure.objects.get(siret=SIRET)
     assert structure.verification_status == VerificationStatus.PENDING
 
+    # The profile is edited one section at a time, errors next to the fields; the team page invites colleagues.
+    page.get_by_role("link", name="Ajouter un logo").click()
+    page.get_by_label("Nouveau logo").set_input_files(
+        {"name": "logo.png", "mimeType": "image/png", "buffer": b"ceci n'est pas une image"}
+    )
+    page.get_by_role("button", name="Enregistrer le logo").click()
+    expect(page.locator("#id_logo_error")).to_contain_text("pas une image lisible")
+    assert_no_axe_violations(page)
+    page.get_by_role("link", name="Annuler").click()
+    page.get_by_role("link", name="Voir l'équipe").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(f"Équipe de {NAME}")
+    page.get_by_label("Adresse e-mail de la personne à inviter").fill("karim@recyclerie-ourcq.fr")
+    page.get_by_role("button", name="Envoyer l'invitation").click()
+    expect(page.get_by_text("Invitation envoyée à karim@recyclerie-ourcq.fr")).to_be_visible()
+    assert_no_axe_violations(page)
+
     page.get_by_role("link", name="Mon espace", exact=True).first.click()
     panel = page.get_by_role("region", name="Ma structure")
     expect(panel).to_contain_text(NAME)
