@@ -97,3 +97,18 @@ def test_every_variable_the_settings_read_is_documented():
     assert {"SECRET_KEY", "DATABASE_URL", "REDIS_URL", "EMAIL_URL"} <= read
     assert not {name for name in read if not re.search(rf"^#? ?{name}=", example, re.MULTILINE)}, ".env.example"
     assert not {name for name in read if f"`{name}`" not in readme}, "README.md configuration table"
+
+
+def test_collectstatic_succeeds_with_the_production_storage(tmp_path):
+    """The Dockerfile runs collectstatic: the manifest storage fails on any missing file a CSS/JS file references."""
+    result = run_python(
+        "-c",
+        "import sys, django; django.setup(); from django.conf import settings; settings.STATIC_ROOT = sys.argv[1]; "
+        "from django.core.management import call_command; call_command('collectstatic', interactive=False)",
+        str(tmp_path),
+        SECRET_KEY=get_random_secret_key(),
+    )
+
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert (tmp_path / "staticfiles.json").exists()
+    assert list(tmp_path.glob("vendor/bootstrap/bootstrap.min.*.css.gz"))
