@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -66,6 +67,8 @@ def main(args: list[str]) -> int:
         print("Les migrations ont changé depuis le dernier passage : la base de test est recréée (--create-db).")
         args = [*args, "--create-db"]
 
+    # Ctrl-C goes to pytest (same process group), which reports and exits; this wrapper only waits for it.
+    signal.signal(signal.SIGINT, lambda signum, frame: None)
     returncode = subprocess.call([sys.executable, "-m", "pytest", *args], cwd=PROJECT_DIR)
     if returncode in (0, 1):  # the session ran, so the test database is now migrated to this state
         stamp.write_text(digest)
