@@ -136,25 +136,50 @@ def _bool(condition: Q) -> ExpressionWrapper:
     return ExpressionWrapper(condition, output_field=BooleanField())
 
 
+class _Formula(Func):
+    """A small SQL formula whose placeholders {0}, {1}… are the compiled expressions, each used once, in order."""
+
+    def __init__(self, formula: str, *expressions, output_field):
+        super().__init__(*expressions, output_field=output_field)
+        self.formula = formula
+
+    def as_sql(self, compiler, connection, **extra_context):
+        parts, params = [], []
+        for expression in self.get_source_expressions():
+            sql, expression_params = compiler.compile(expression)
+            parts.append(sql)
+            params.extend(expression_params)
+        return self.formula.format(*parts), params
+
+
 def _score_expression() -> Any:
-    """The score, from the `m_*` annotations both directions provide."""
-    topic = Value(20) + Value(15) * _Cardinality(F("m_topic_ids")) / F("m_topic_total")
+    """The score, from the `m_*` annotations both directions provide.
+
+    Each `m_*` value is referenced once: an annotation referenced by another one is inlined by Django, and its
+    subqueries would be evaluated again for every reference.
+    """
+    topic = _Formula(
+        "(20 + 15 * CARDINALITY({0}) / {1})", F("m_topic_ids"), F("m_topic_total"), output_field=IntegerField()
+    )
+    points = ",".join(str(AREA_POINTS.get(level, 0)) for level in range(max(AREA_POINTS) + 1))
     area = Case(
         When(m_no_places=True, then=Value(NO_PLACE_POINTS)),
-        *[When(m_area_level=level, then=Value(points)) for level, points in AREA_POINTS.items()],
-        default=Value(0),
+        default=_Formula(f"(ARRAY[{points}])[{{0}} + 1]", F("m_area_level"), output_field=IntegerField()),
     )
-    size = Case(
-        When(Q(m_ref_value__isnull=True) | Q(m_ceiling__isnull=True), then=Value(10)),
-        When(m_ceiling__gte=F("m_ref_value") * 2, then=Value(20)),
-        When(m_ceiling__gte=F("m_ref_value"), then=Value(10)),
-        default=Value(0),
+    # ceiling / value: ≥ 2 → 20, ≥ 1 → 10, < 1 → 0; unknown (NULL) → 10.
+    size = _Formula(
+        "COALESCE((ARRAY[0,10,20])[WIDTH_BUCKET({0}::numeric / NULLIF({1}, 0), 1, 2, 1) + 1], 10)",
+        F("m_ceiling"),
+        F("m_ref_value"),
+        output_field=IntegerField(),
     )
-    insertion = Case(
-        When(m_clause_hours__isnull=True, then=Value(10)),
-        When(m_capacity__gte=F("m_clause_hours"), then=Value(10)),
-        When(m_capacity__gt=0, then=Value(5)),
-        default=Value(0),
+    # No clause (NULL) → 10; capacity ≥ the clause → 10; some capacity → 5; none → 0.
+    insertion = _Formula(
+        "COALESCE(5 * (SIGN(COALESCE({0}, 0))::int + (COALESCE({1}, 0) >= {2})::int), 10)",
+        F("m_capacity"),
+        F("m_capacity"),
+        F("m_clause_hours"),
+        output_field=IntegerField(),
     )
     verified = Case(When(m_verified=True, then=Value(10)), default=Value(0))
     return ExpressionWrapper(topic + area + size + insertion + verified, output_field=IntegerField())
@@ -343,7 +368,7 @@ def build_reasons(
             )
 
     value, ceiling = _get(row, "m_ref_value"), _get(row, "m_ceiling")
-    if value is not None and ceiling is not None and value * 2 <= ceiling:
+    if value and ceiling is not None and value * 2 <= ceiling:
         reasons.append(
             _("Le montant estimé (%(value)s) est à la mesure de votre chiffre d'affaires (%(band)s).")
             % {"value": format_euros(value), "band": Turnover(turnover).label}
@@ -419,26 +444,41 @@ class TenderSide:
         eligible = _eligible(lot.reserved)
         return _has_topic(lot.topic_id) & eligible if eligible is not None else _has_topic(lot.topic_id)
 
-    def _serves(self, topic_id: int) -> Q | None:
-        """The structure serves this topic of the tender (for a lot topic: a lot open to it)."""
+    def _reservations(self, topic_id: int) -> list[str] | None:
+        """The reserved kinds one must be eligible for to serve this topic of the tender (None: open to all)."""
         if topic_id in self.own_topic_ids or any(
             lot.topic_id == topic_id and not lot.reserved for lot in self.lots.values()
         ):
-            return _has_topic(topic_id)
-        conditions = [_eligible(lot.reserved) for lot in self.lots.values() if lot.topic_id == topic_id]
+            return None
+        return sorted({lot.reserved for lot in self.lots.values() if lot.topic_id == topic_id})
+
+    def _serves(self, topic_id: int, *, prefix: str = "") -> Q:
+        """The structure serves this topic of the tender (for a lot topic: a lot open to it).
+
+        With `prefix="structure__"`, the same test written on StructureTopic rows (for one semi-join).
+        """
+        kinds = self._reservations(topic_id)
+        if prefix:
+            condition = Q(topic_id=topic_id)
+        else:
+            condition = _has_topic(topic_id)
+        if kinds is None:
+            return condition
         eligible = Q()
-        for condition in conditions:
-            eligible |= condition
-        return _has_topic(topic_id) & eligible
+        for kind in kinds:
+            eligible |= Q(**{prefix + ELIGIBILITY_FIELD[kind]: True})
+        return condition & eligible
 
     def queryset(self, base: QuerySet | None = None) -> QuerySet:
         base = Structure.objects.all() if base is None else base
         if not self.topics:
             return base.none()
         serves = {topic_id: self._serves(topic_id) for topic_id in self.topics}
-        topic_rule = Q()
-        for condition in serves.values():
-            topic_rule |= condition
+        serving_rows = Q()
+        for topic_id in self.topics:
+            serving_rows |= self._serves(topic_id, prefix="structure__")
+        # One semi-join: PostgreSQL starts from the (few) structures serving these topics.
+        topic_rule = Q(pk__in=StructureTopic.objects.filter(serving_rows).values("structure_id"))
 
         rules = (
             topic_rule
