@@ -1,10 +1,15 @@
-"""Inlines of the tender page: lots, documents, questions, interests, awards."""
+"""Inlines of the tender page: lots, documents, questions.
+
+All stacked: the admin's tabular inlines label their inputs only through column headers (axe: "label"), so every
+editable inline here gives each field its own <label>. Read-only lists (interests, awards) are plain tables,
+rendered by TenderAdmin.interests_table / awards_table.
+"""
 
 from __future__ import annotations
 
 from django.contrib import admin
 from django.template.defaultfilters import filesizeformat
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
@@ -12,8 +17,6 @@ from django.utils.translation import gettext_lazy as _
 from tenders import perms
 from tenders.admin.forms import DocumentUploadForm, LotForm, QuestionAnswerForm
 from tenders.models import (
-    Award,
-    Interest,
     Lot,
     Question,
     TenderDocument,
@@ -44,7 +47,7 @@ class LotInline(EditableWhileOpenInline, admin.StackedInline):
     verbose_name_plural = _("lots")
 
 
-class DocumentInline(EditableWhileOpenInline, admin.TabularInline):
+class DocumentInline(EditableWhileOpenInline, admin.StackedInline):
     """The documents already attached: rename or remove them. New files go through DocumentUploadInline."""
 
     model = TenderDocument
@@ -69,7 +72,7 @@ class DocumentInline(EditableWhileOpenInline, admin.TabularInline):
         return filesizeformat(document.size) if document.pk else "—"
 
 
-class DocumentUploadInline(EditableWhileOpenInline, admin.TabularInline):
+class DocumentUploadInline(EditableWhileOpenInline, admin.StackedInline):
     model = TenderDocument
     form = DocumentUploadForm
     fields = ["title", "upload"]
@@ -113,60 +116,3 @@ class QuestionInline(admin.StackedInline):
             timezone.localtime(question.created_at).strftime("%d/%m/%Y %H:%M"),
             question.text,
         )
-
-
-class InterestInline(admin.TabularInline):
-    """Who said "Intéressé" or "Pas intéressé" (and why). Read only: structures answer on the tender page."""
-
-    model = Interest
-    fields = ["structure_link", "answer", "reason", "reason_detail", "updated_at"]
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-    verbose_name = _("réponse d'une structure")
-    verbose_name_plural = _("structures intéressées ou non")
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).select_related("structure").order_by("answer", "-updated_at")
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    @admin.display(description=_("structure"))
-    def structure_link(self, interest):
-        try:
-            url = reverse("structures:detail", kwargs={"slug": interest.structure.slug})
-        except NoReverseMatch:
-            return interest.structure.name
-        return format_html('<a href="{}">{}</a>', url, interest.structure.name)
-
-
-class AwardInline(admin.TabularInline):
-    model = Award
-    fields = ["lot", "winner_display", "winner_category", "amount", "ess_share_amount", "insertion_hours_planned"]
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-    verbose_name_plural = _("attributions")
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).select_related("lot", "winner")
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    @admin.display(description=_("titulaire"))
-    def winner_display(self, award):
-        return award.winner.name if award.winner_id else award.winner_name

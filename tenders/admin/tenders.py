@@ -12,6 +12,7 @@ from django.db.models import Count, Q
 from django.http import FileResponse, Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
@@ -20,10 +21,8 @@ from tenders import perms
 from tenders.admin.base import NotFoundInsteadOfRedirectMixin, scoped_tenders
 from tenders.admin.forms import AwardFormSet, CancelForm, DocumentUploadForm, TenderForm
 from tenders.admin.inlines import (
-    AwardInline,
     DocumentInline,
     DocumentUploadInline,
-    InterestInline,
     LotInline,
     QuestionInline,
 )
@@ -60,6 +59,8 @@ class TenderAdmin(NotFoundInsteadOfRedirectMixin, admin.ModelAdmin):
         "cancellation_reason",
         "slug",
         "matching_figures",
+        "interests_table",
+        "awards_table",
     ]
 
     # --- scoping
@@ -117,6 +118,9 @@ class TenderAdmin(NotFoundInsteadOfRedirectMixin, admin.ModelAdmin):
             (_("Contact et plateforme officielle"), {"fields": ["contact_name", "contact_email", "official_url"]}),
         ]
         if obj is not None:
+            fieldsets.append((_("Réponses des structures"), {"fields": ["interests_table"]}))
+            if obj.status == TenderStatus.AWARDED:
+                fieldsets.append((_("Attribution"), {"fields": ["awards_table"]}))
             fieldsets.append(
                 (
                     _("Suivi"),
@@ -137,9 +141,7 @@ class TenderAdmin(NotFoundInsteadOfRedirectMixin, admin.ModelAdmin):
     def get_inlines(self, request, obj):
         inlines = [LotInline, DocumentInline, DocumentUploadInline]
         if obj is not None:
-            inlines += [QuestionInline, InterestInline]
-            if obj.status == TenderStatus.AWARDED:
-                inlines.append(AwardInline)
+            inlines.append(QuestionInline)
         return inlines
 
     def get_form(self, request, obj=None, change=False, **kwargs):
@@ -259,6 +261,72 @@ class TenderAdmin(NotFoundInsteadOfRedirectMixin, admin.ModelAdmin):
         return format_html(
             "<dl class='tender-figures'>{}</dl>",
             format_html_join("", "<dt>{}</dt><dd>{}</dd>", ((labels.get(k, k), show(v)) for k, v in figures.items())),
+        )
+
+    @admin.display(description=_("Intéressées ou non"))
+    def interests_table(self, tender):
+        interests = list(tender.interests.select_related("structure").order_by("answer", "-updated_at"))
+        if not interests:
+            return gettext("Aucune structure n'a encore répondu.")
+        rows = format_html_join(
+            "",
+            "<tr><th scope='row'>{}</th><td>{}</td><td>{}</td><td>{}</td></tr>",
+            (
+                (
+                    interest.structure.name,
+                    interest.get_answer_display(),
+                    " — ".join(part for part in (interest.get_reason_display(), interest.reason_detail) if part),
+                    timezone.localtime(interest.updated_at).strftime("%d/%m/%Y"),
+                )
+                for interest in interests
+            ),
+        )
+        interested = sum(interest.answer == Interest.Answer.INTERESTED for interest in interests)
+        return format_html(
+            "<table class='tender-answers'><caption>{}</caption><thead><tr><th scope='col'>{}</th>"
+            "<th scope='col'>{}</th><th scope='col'>{}</th><th scope='col'>{}</th></tr></thead><tbody>{}</tbody>"
+            "</table>",
+            ngettext("%(count)d structure intéressée", "%(count)d structures intéressées", interested)
+            % {"count": interested}
+            + " — "
+            + ngettext("%(count)d réponse en tout", "%(count)d réponses en tout", len(interests))
+            % {"count": len(interests)},
+            gettext("Structure"),
+            gettext("Réponse"),
+            gettext("Raison"),
+            gettext("Le"),
+            rows,
+        )
+
+    @admin.display(description=_("Titulaires"))
+    def awards_table(self, tender):
+        awards = list(tender.awards.select_related("lot", "winner").order_by("lot__number", "pk"))
+        if not awards:
+            return "—"
+        rows = format_html_join(
+            "",
+            "<tr><th scope='row'>{}</th><td>{}</td><td>{}</td><td>{} €</td><td>{}</td></tr>",
+            (
+                (
+                    str(award.lot) if award.lot_id else gettext("Tout le marché"),
+                    award.winner.name if award.winner_id else award.winner_name,
+                    award.get_winner_category_display(),
+                    award.amount,
+                    award.insertion_hours_planned,
+                )
+                for award in awards
+            ),
+        )
+        return format_html(
+            "<table class='tender-awards'><thead><tr><th scope='col'>{}</th><th scope='col'>{}</th>"
+            "<th scope='col'>{}</th><th scope='col'>{}</th><th scope='col'>{}</th></tr></thead><tbody>{}</tbody>"
+            "</table>",
+            gettext("Lot"),
+            gettext("Titulaire"),
+            gettext("Catégorie"),
+            gettext("Montant HT"),
+            gettext("Heures d'insertion prévues"),
+            rows,
         )
 
     # --- bulk action
