@@ -507,9 +507,7 @@ def _plan_tender(organisation_index: int, position: int, now: datetime.datetime)
         lots.append(
             {
                 "number": number,
-                "title": f"Lot {number} : {TOPIC_TENDERS[lot_topic][0][0].lower()}"
-                if number > 1
-                else f"Lot 1 : {base_title.lower()}",
+                "title": base_title if number == 1 else TOPIC_TENDERS[lot_topic][0][0],
                 "topic_index": lot_topic,
                 "estimated_value": (value / lot_count).quantize(Decimal("1")),
                 "reserved": reserved,
@@ -617,8 +615,10 @@ def _create_tender(plan: dict, organisation, buyer_user, topics, areas, structur
                 reason_detail=REASON_DETAILS[reason] or "Nous répondrons à la prochaine consultation.",
             )
     askers = picked[plan["interest_count"] :] or interested[:1]
-    for number, structure_id in enumerate(askers[: plan["question_count"]]):
-        text, answer = QUESTIONS[(rng.randrange(len(QUESTIONS)) + number) % len(QUESTIONS)]
+    askers = askers[: plan["question_count"]]
+    for number, (structure_id, (text, answer)) in enumerate(
+        zip(askers, rng.sample(QUESTIONS, len(askers)), strict=True)
+    ):
         asker = Membership.objects.filter(structure_id=structure_id).order_by("pk").values_list("user_id", flat=True)
         answered = status != TenderStatus.PUBLISHED or rng.random() < 0.6
         asked_at = (dates["published_at"] or now) + datetime.timedelta(days=number + 1)

@@ -132,11 +132,11 @@ class Tender(models.Model):
     contact_name = models.CharField(_("contact"), max_length=150, blank=True)
     contact_email = models.EmailField(_("e-mail du contact"), blank=True)
     status = models.CharField(_("statut"), max_length=12, choices=TenderStatus.choices, default=TenderStatus.DRAFT)
-    status_changed_at = models.DateTimeField(null=True, blank=True)
+    status_changed_at = models.DateTimeField(_("statut changé le"), null=True, blank=True)
     cancellation_reason = models.TextField(_("motif d'annulation"), blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("modifié le"), auto_now=True)
     search_vector = models.GeneratedField(
         expression=SearchVector("title", weight="A", config=SEARCH_CONFIG)
         + SearchVector("description", weight="B", config=SEARCH_CONFIG)
@@ -226,10 +226,10 @@ class TenderDocument(models.Model):
     tender = models.ForeignKey(Tender, on_delete=models.CASCADE, related_name="documents")
     title = models.CharField(_("titre"), max_length=200)
     file = models.FileField(_("fichier"), upload_to=document_path, max_length=300)
-    original_name = models.CharField(max_length=255, blank=True)
-    content_type = models.CharField(max_length=100, blank=True)
-    size = models.PositiveIntegerField(default=0)
-    uploaded_at = models.DateTimeField(auto_now_add=True)
+    original_name = models.CharField(_("nom du fichier"), max_length=255, blank=True)
+    content_type = models.CharField(_("type de fichier"), max_length=100, blank=True)
+    size = models.PositiveIntegerField(_("taille (octets)"), default=0)
+    uploaded_at = models.DateTimeField(_("ajouté le"), auto_now_add=True)
 
     class Meta:
         ordering = ["tender", "title"]
@@ -261,8 +261,8 @@ class Interest(models.Model):
     reason = models.CharField(_("raison"), max_length=16, choices=Reason.choices, blank=True)
     reason_detail = models.TextField(_("précisions"), blank=True)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(_("répondu le"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("modifié le"), auto_now=True)
 
     class Meta:
         verbose_name = _("intérêt")

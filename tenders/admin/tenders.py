@@ -248,6 +248,7 @@ class TenderAdmin(NotFoundInsteadOfRedirectMixin, admin.ModelAdmin):
             "interested": gettext("Intéressées"),
             "not_interested": gettext("Pas intéressées"),
             "reasons": gettext("Raisons données"),
+            "not_interested_reasons": gettext("Raisons données par les structures pas intéressées"),
         }
 
         def show(value):
