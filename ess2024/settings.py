@@ -271,6 +271,7 @@ DASHBOARD_PANELS = [
 PERSONAL_DATA_PROVIDERS = [
     "accounts.services.account_personal_data",
     "structures.services.personal_data",
+    "tenders.services.buyers.personal_data",
 ]
 # Account deletion: each entry is a callable (user) -> str | None; a string is a French message explaining why the
 # account cannot be deleted yet (e.g. the user is the only administrator of a structure).

@@ -111,3 +111,38 @@ def buyer_invite(*, organisation: BuyerOrganisation, email: str, by) -> BuyerMem
         kind="buyer_invitation",
     )
     return membership
+
+
+def personal_data(user) -> dict:
+    """The buyer side of a user's personal data (settings.PERSONAL_DATA_PROVIDERS): organisation, tenders written,
+    answers given. Empty for someone who never bought."""
+    from tenders.models import Question, Tender
+
+    membership = BuyerMembership.objects.filter(user=user).select_related("organisation").first()
+    tenders = Tender.objects.filter(created_by=user).select_related("buyer").order_by("created_at")
+    answers = Question.objects.filter(answered_by=user).select_related("tender").order_by("answered_at")
+    if membership is None and not tenders.exists() and not answers.exists():
+        return {}
+    return {
+        "acheteur": {
+            "organisation": membership.organisation.name if membership else None,
+            "depuis": membership.created_at.isoformat() if membership else None,
+            "appels_d_offres_rediges": [
+                {
+                    "reference": t.reference,
+                    "titre": t.title,
+                    "acheteur": t.buyer.name,
+                    "cree_le": t.created_at.isoformat(),
+                }
+                for t in tenders
+            ],
+            "reponses_aux_questions": [
+                {
+                    "appel_d_offres": q.tender.title,
+                    "reponse": q.answer,
+                    "date": q.answered_at.isoformat() if q.answered_at else None,
+                }
+                for q in answers
+            ],
+        }
+    }

@@ -166,3 +166,27 @@ def test_perms_for_staff_and_others(staff):
     assert not perms.can_manage_tender(nobody, tender)
     inactive = BuyerMembershipFactory(organisation=tender.buyer, user__is_active=False).user
     assert not perms.can_manage_tender(inactive, tender)
+
+
+def test_a_buyers_personal_data_lists_organisation_tenders_and_answers():
+    from django.utils import timezone
+
+    from accounts.services import user_personal_data
+    from tenders.models import Question
+    from tests.structures.factories import StructureFactory
+
+    membership = BuyerMembershipFactory(organisation__name="Paris Habitat")
+    tender = TenderFactory(buyer=membership.organisation, created_by=membership.user, reference="PH-1")
+    Question.objects.create(
+        tender=tender,
+        structure=StructureFactory(),
+        text="?",
+        answer="Oui.",
+        answered_by=membership.user,
+        answered_at=timezone.now(),
+    )
+    data = user_personal_data(user=membership.user)["acheteur"]
+    assert data["organisation"] == "Paris Habitat"
+    assert [t["reference"] for t in data["appels_d_offres_rediges"]] == ["PH-1"]
+    assert data["reponses_aux_questions"][0]["reponse"] == "Oui."
+    assert "acheteur" not in user_personal_data(user=UserFactory())
