@@ -28,6 +28,12 @@ class NotFoundInsteadOfRedirectMixin:
 
 
 class StaffOnlyMixin:
+    """Organisations and memberships: Les Canaux staff only. Anyone else finds no object here (404)."""
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        return queryset if perms.is_platform_staff(request.user) else queryset.none()
+
     def has_module_permission(self, request):
         return perms.is_platform_staff(request.user) and super().has_module_permission(request)
 

@@ -190,3 +190,33 @@ def test_a_buyers_personal_data_lists_organisation_tenders_and_answers():
     assert [t["reference"] for t in data["appels_d_offres_rediges"]] == ["PH-1"]
     assert data["reponses_aux_questions"][0]["reponse"] == "Oui."
     assert "acheteur" not in user_personal_data(user=UserFactory())
+
+
+def test_staff_create_an_organisation_in_the_admin(client, staff):
+    client.force_login(staff)
+    response = client.post(
+        reverse("admin:tenders_buyerorganisation_add"),
+        {
+            "name": "Métropole du Grand Paris",
+            "slug": "metropole-du-grand-paris",
+            "kind": "public_body",
+            "siret": "",
+            "charter_signatory": "on",
+            "charter_signed_on": "30/09/2019",
+            "memberships-TOTAL_FORMS": "0",
+            "memberships-INITIAL_FORMS": "0",
+        },
+    )
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    from tenders.models import BuyerOrganisation
+
+    organisation = BuyerOrganisation.objects.get(slug="metropole-du-grand-paris")
+    assert organisation.charter_signatory
+
+
+def test_a_buyer_finds_no_organisation_object(client):
+    membership = BuyerMembershipFactory()
+    client.force_login(membership.user)
+    for name in ["admin:tenders_buyerorganisation_change", "admin:tenders_buyerorganisation_invite"]:
+        assert client.get(reverse(name, args=[membership.organisation_id])).status_code == 404
+    assert client.get(reverse("admin:tenders_buyermembership_change", args=[membership.pk])).status_code == 404
