@@ -51,7 +51,8 @@ class Outcome:
         return {"sent": len(self.sent), "failed": len(self.failed), "retry": len(self.retry)}
 
 
-def _message(email: OutboxEmail) -> EmailMultiAlternatives:
+def build_message(email: OutboxEmail) -> EmailMultiAlternatives:
+    """The row as Django email message: text body, HTML alternative, its headers and Reply-To."""
     message = EmailMultiAlternatives(
         subject=email.subject,
         body=email.body_text,
@@ -71,7 +72,7 @@ def _send_one(mailer, email: OutboxEmail, outcome: Outcome) -> tuple[str, bool] 
     A connection the server dropped (idle timeout, a per-connection message limit, a 421 reply) is opened again
     once for this message; a second connection failure stops the run: the remaining rows wait for the retry.
     """
-    message = _message(email)
+    message = build_message(email)
     for _attempt in range(2):
         try:
             mailer.open()

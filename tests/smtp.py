@@ -14,6 +14,9 @@
     smtp_server.accept()                                     # back to accepting everything
 
 Outside pytest: ``with SMTPServer() as server: ...`` and ``server.mailers()`` gives a MAILERS setting for it.
+
+For throughput measurements use ``SMTPServerProcess`` (same server, in a child process): a server thread competes
+with the sender for the GIL and makes the sender look several times slower than it is.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ import asyncio
 import email
 import email.policy
 import logging
+import multiprocessing
 import socket
 import threading
 import time
@@ -54,7 +58,8 @@ class SMTPServer:
     host = "127.0.0.1"
 
     def __init__(self, *, delay: float = 0.0):
-        self.messages: list[email.message.EmailMessage] = []
+        self.raw: list[bytes] = []  # each accepted message as received; parsed on demand by .messages
+        self._parsed: list[email.message.EmailMessage] = []
         self.envelopes: list[tuple[str, list[str]]] = []  # (MAIL FROM, RCPT TOs) of each accepted message
         self.connections = 0  # EHLO/HELO count: one per SMTP connection
         self.rcpt_attempts = 0  # RCPT TO commands received (accepted or refused)
@@ -107,7 +112,7 @@ class SMTPServer:
             content = envelope.original_content or envelope.content
             if isinstance(content, str):
                 content = content.encode()
-            self.messages.append(email.message_from_bytes(content, policy=email.policy.default))
+            self.raw.append(content)
             self.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos)))
             session.messages_accepted = getattr(session, "messages_accepted", 0) + 1
         return "250 Message accepted for delivery"
@@ -136,15 +141,23 @@ class SMTPServer:
         with self._lock:
             self._refusals.clear()
 
+    @property
+    def messages(self) -> list[email.message.EmailMessage]:
+        """The accepted messages, parsed (email.policy.default), in the order they arrived."""
+        with self._lock:
+            for content in self.raw[len(self._parsed) :]:
+                self._parsed.append(email.message_from_bytes(content, policy=email.policy.default))
+            return list(self._parsed)
+
     def recipients(self) -> list[str]:
         return [rcpt for _, rcpts in self.envelopes for rcpt in rcpts]
 
     def wait_for(self, count: int, timeout: float = 20.0) -> list[email.message.EmailMessage]:
         """Wait until `count` messages arrived (for asynchronous senders such as a Celery worker)."""
         deadline = time.monotonic() + timeout
-        while len(self.messages) < count and time.monotonic() < deadline:
+        while len(self.raw) < count and time.monotonic() < deadline:
             time.sleep(0.05)
-        assert len(self.messages) >= count, f"{len(self.messages)} message(s) received, {count} expected"
+        assert len(self.raw) >= count, f"{len(self.raw)} message(s) received, {count} expected"
         return self.messages
 
     def mailers(self) -> dict:
@@ -162,7 +175,9 @@ class SMTPServer:
             with socket.socket() as probe:
                 probe.bind((self.host, 0))
                 self.port = probe.getsockname()[1]
-            controller = Controller(self, hostname=self.host, port=self.port, ready_timeout=5)
+            controller = Controller(
+                self, hostname=self.host, port=self.port, ready_timeout=5, server_hostname="smtp.test"
+            )  # a fixed name: the default, socket.getfqdn(), can cost a DNS timeout per connection
             try:
                 controller.start()
             except (OSError, RuntimeError):
@@ -177,6 +192,55 @@ class SMTPServer:
             self._controller = None
 
     def __enter__(self) -> SMTPServer:
+        return self.start()
+
+    def __exit__(self, *exc_info) -> None:
+        self.stop()
+
+
+def _serve(conn) -> None:
+    with SMTPServer() as server:
+        conn.send(server.port)
+        while (command := conn.recv()) != "stop":
+            conn.send(len(server.raw) if command == "count" else server.recipients())
+
+
+class SMTPServerProcess:
+    """An SMTPServer in a child process (spawned): .port, .count(), .recipients(), .mailers(), .stop()."""
+
+    host = SMTPServer.host
+
+    def start(self) -> SMTPServerProcess:
+        context = multiprocessing.get_context("spawn")
+        self._conn, child = context.Pipe()
+        self._process = context.Process(target=_serve, args=(child,), daemon=True)
+        self._process.start()
+        if not self._conn.poll(30):
+            raise RuntimeError("The test SMTP server process did not start")
+        self.port = self._conn.recv()
+        return self
+
+    def count(self) -> int:
+        self._conn.send("count")
+        return self._conn.recv()
+
+    def recipients(self) -> list[str]:
+        self._conn.send("recipients")
+        return self._conn.recv()
+
+    def wait_for(self, count: int, timeout: float = 60.0) -> None:
+        deadline = time.monotonic() + timeout
+        while self.count() < count and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert self.count() >= count, f"{self.count()} message(s) received, {count} expected"
+
+    mailers = SMTPServer.mailers
+
+    def stop(self) -> None:
+        self._conn.send("stop")
+        self._process.join(10)
+
+    def __enter__(self) -> SMTPServerProcess:
         return self.start()
 
     def __exit__(self, *exc_info) -> None:
