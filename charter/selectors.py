@@ -303,12 +303,16 @@ class BuyerRow:
     figures: Figures
 
 
+def _or_below_zero(value: Decimal | None) -> Decimal:
+    return Decimal("-1") if value is None else value
+
+
 BUYER_SORTS = {
-    # URL value -> (key, descending). Buyers without data always come last.
-    "nom": (lambda row: row.buyer.name.casefold(), False),
+    # URL value -> (key, descending).
+    "nom": (None, False),  # rows come sorted by name
     "montant": (lambda row: row.figures.awarded_amount, True),
-    "valeur": (lambda row: row.figures.value.value or Decimal("-1"), True),
-    "heures": (lambda row: row.figures.hours.value or Decimal("-1"), True),
+    "valeur": (lambda row: _or_below_zero(row.figures.value.value), True),
+    "heures": (lambda row: _or_below_zero(row.figures.hours.value), True),
 }
 DEFAULT_BUYER_SORT = "nom"
 
@@ -326,8 +330,12 @@ def by_buyer(*, sort: str = DEFAULT_BUYER_SORT, buyers: QuerySet | None = None) 
         .only("pk", "name", "slug", "kind", "charter_signatory", "charter_signed_on")
     )
     rows = [BuyerRow(buyer=buyer, figures=Figures.from_row(vars(buyer))) for buyer in queryset]
-    key, descending = BUYER_SORTS.get(sort, BUYER_SORTS[DEFAULT_BUYER_SORT])
+    sort = sort if sort in BUYER_SORTS else DEFAULT_BUYER_SORT
+    key, descending = BUYER_SORTS[sort]
     rows.sort(key=lambda row: row.buyer.name.casefold())
+    if sort == DEFAULT_BUYER_SORT:
+        return rows
+    # By a figure: the highest first, ties by name, buyers without any award last.
     with_data = sorted((row for row in rows if row.figures.has_data), key=key, reverse=descending)
     return with_data + [row for row in rows if not row.figures.has_data]
 

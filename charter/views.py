@@ -44,6 +44,14 @@ def index(request):
     return render(request, "charter/index.html", context)
 
 
+# A cell starting with one of these is a formula for a spreadsheet: prefixed with an apostrophe it stays text.
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _text(value: str) -> str:
+    return "'" + value if value.startswith(_FORMULA_STARTS) else value
+
+
 def _decimal(value) -> str:
     """French decimal comma, as Excel in French expects it; empty without data."""
     return "" if value is None else str(value).replace(".", ",")
@@ -80,7 +88,7 @@ def export_csv(request):
         buyer, figures = row.buyer, row.figures
         writer.writerow(
             [
-                buyer.name,
+                _text(buyer.name),
                 _("oui") if buyer.charter_signatory else _("non"),
                 buyer.charter_signed_on.strftime("%d/%m/%Y") if buyer.charter_signed_on else "",
                 figures.award_count,

@@ -7,4 +7,12 @@ CHARTER_HOURS_TARGET = Decimal("10")
 
 
 def context() -> dict:
-    return {"value_target": CHARTER_VALUE_TARGET, "hours_target": CHARTER_HOURS_TARGET}
+    from charter.selectors import overall  # noqa: PLC0415 - the charter app reads tenders; keep this module light
+
+    return {
+        "value_target": CHARTER_VALUE_TARGET,
+        "hours_target": CHARTER_HOURS_TARGET,
+        # The measured shares (one query): charter_figures.value / .hours are charter.selectors.Share objects
+        # (.value in percent or None without data, .met, .gap in points).
+        "charter_figures": overall(),
+    }
