@@ -2,13 +2,13 @@
 
 from decimal import Decimal
 
+from charter.selectors import overall
+
 CHARTER_VALUE_TARGET = Decimal("25")
 CHARTER_HOURS_TARGET = Decimal("10")
 
 
 def context() -> dict:
-    from charter.selectors import overall  # noqa: PLC0415 - the charter app reads tenders; keep this module light
-
     return {
         "value_target": CHARTER_VALUE_TARGET,
         "hours_target": CHARTER_HOURS_TARGET,
