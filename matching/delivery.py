@@ -27,7 +27,8 @@ from collections import defaultdict
 from collections.abc import Iterable
 
 from django.db import transaction
-from django.db.models import Exists, F, OuterRef
+from django.db.models import CharField, Exists, F, OuterRef, Subquery, Value
+from django.db.models.functions import Cast, Concat
 from django.http import QueryDict
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -45,6 +46,7 @@ from matching.models import (
 )
 from matching.preferences import unsubscribe_headers, unsubscribe_url
 from matching.services import MATCH_FIELDS, TenderSide, format_euros
+from outbox.models import OutboxEmail
 from outbox.services import queue_email, queue_emails
 from tenders.models import Interest, Tender, TenderStatus
 
@@ -247,9 +249,8 @@ def screen(rows: list[Notification], *, now: datetime.datetime) -> dict[int, str
     return skips
 
 
-def tender_item(notification: Notification, *, now: datetime.datetime) -> dict:
-    """What the email templates show of one notified tender (strings only: rendered now, in French)."""
-    tender = notification.tender
+def tender_facts(tender: Tender, *, now: datetime.datetime) -> dict:
+    """What the email templates show of a tender, whoever receives it (strings only: rendered now, in French)."""
     return {
         "title": tender.title,
         "buyer": tender.buyer.name,
@@ -257,6 +258,13 @@ def tender_item(notification: Notification, *, now: datetime.datetime) -> dict:
         "url": tender_url(tender),
         "deadline": deadline_text(tender.bid_deadline, now=now),
         "value": format_euros(tender.estimated_value) if tender.estimated_value is not None else "",
+    }
+
+
+def tender_item(notification: Notification, *, now: datetime.datetime, facts: dict | None = None) -> dict:
+    """One notified tender as the templates show it: the tender's facts, then why it fits this person."""
+    return {
+        **(facts or tender_facts(notification.tender, now=now)),
         "score": notification.score,
         "reasons": list(notification.reasons),
         "structure": notification.structure.name if notification.structure_id else "",
@@ -264,22 +272,35 @@ def tender_item(notification: Notification, *, now: datetime.datetime) -> dict:
     }
 
 
-def _common_context(user) -> dict:
-    return {
-        "first_name": user.first_name,
-        "unsubscribe_url": unsubscribe_url(user),
-        "preferences_url": site_url("matching:preferences"),
-    }
+def _personal(user, preferences_url: str) -> tuple[dict, dict]:
+    """(context, headers) every alert email carries: the greeting, the preferences and one-click unsubscribe links."""
+    unsubscribe = unsubscribe_url(user)
+    context = {"first_name": user.first_name, "unsubscribe_url": unsubscribe, "preferences_url": preferences_url}
+    return context, unsubscribe_headers(unsubscribe)
 
 
-def _mark(rows: list[Notification], skips: dict[int, str], emails: dict[int, int], now, digest=None) -> None:
-    for row in rows:
-        row.handled_at = now
-        if row.pk in skips:
-            row.status, row.skip_reason = Notification.Status.SKIPPED, skips[row.pk]
-        else:
-            row.status, row.email_id, row.digest = Notification.Status.EMAILED, emails.get(row.pk), digest
-    Notification.objects.bulk_update(rows, ["status", "skip_reason", "email", "digest", "handled_at"], batch_size=500)
+def _mark(rows: list[Notification], skips: dict[int, str], now, *, email, digest=None) -> None:
+    """Record the outcome in one UPDATE per outcome. `email`: the outbox row id, or an expression finding it."""
+    emailed = [row.pk for row in rows if row.pk not in skips]
+    if emailed:
+        Notification.objects.filter(pk__in=emailed).update(
+            status=Notification.Status.EMAILED, handled_at=now, email_id=email, digest=digest
+        )
+    by_reason: dict[str, list[int]] = defaultdict(list)
+    for pk, reason in skips.items():
+        by_reason[reason].append(pk)
+    for reason, pks in by_reason.items():
+        Notification.objects.filter(pk__in=pks).update(
+            status=Notification.Status.SKIPPED, skip_reason=reason, handled_at=now
+        )
+
+
+def _email_by_dedupe_key() -> Subquery:
+    """The outbox row of a notification, found by its dedupe key `notif:<tender>:<user>` (unique index)."""
+    key = Concat(
+        Value("notif:"), Cast(OuterRef("tender_id"), CharField()), Value(":"), Cast(OuterRef("user_id"), CharField())
+    )
+    return Subquery(OutboxEmail.objects.filter(dedupe_key=key).values("pk")[:1])
 
 
 def deliver_notifications(notification_ids: list[int]) -> dict[str, int]:
@@ -298,19 +319,24 @@ def deliver_notifications(notification_ids: list[int]) -> dict[str, int]:
             return {"emailed": 0, "skipped": 0}
         skips = screen(rows, now=now)
         to_send = [row for row in rows if row.pk not in skips]
-        emails = queue_emails(
-            {
-                "to": row.user.email,
-                "template": "matching/emails/tender",
-                "context": {**_common_context(row.user), "tender": tender_item(row, now=now)},
-                "headers": unsubscribe_headers(row.user),
-                "dedupe_key": f"notif:{row.tender_id}:{row.user_id}",
-                "kind": "tender_match" if row.source == Notification.Source.MATCH else "tender_search",
-                "language": "fr",
-            }
-            for row in to_send
-        )
-        _mark(rows, skips, {row.pk: email.pk for row, email in zip(to_send, emails, strict=True)}, now)
+        preferences_url = site_url("matching:preferences")
+        facts = {row.tender_id: tender_facts(row.tender, now=now) for row in to_send}
+        items = []
+        for row in to_send:
+            context, headers = _personal(row.user, preferences_url)
+            items.append(
+                {
+                    "to": row.user.email,
+                    "template": "matching/emails/tender",
+                    "context": {**context, "tender": tender_item(row, now=now, facts=facts[row.tender_id])},
+                    "headers": headers,
+                    "dedupe_key": f"notif:{row.tender_id}:{row.user_id}",
+                    "kind": "tender_match" if row.source == Notification.Source.MATCH else "tender_search",
+                    "language": "fr",
+                }
+            )
+        queue_emails(items)
+        _mark(rows, skips, now, email=_email_by_dedupe_key())
     return {"emailed": len(to_send), "skipped": len(skips)}
 
 
@@ -361,7 +387,7 @@ def _send_digest(*, user_id: int, frequency: str, window: str, now: datetime.dat
             key=lambda row: (-(row.score if row.score is not None else -1), row.tender.bid_deadline, row.pk),
         )
         if not kept:
-            _mark(rows, skips, {}, now)
+            _mark(rows, skips, now, email=None)
             return 0
         digest, created = Digest.objects.get_or_create(
             user_id=user_id, frequency=frequency, window=window, defaults={"tender_count": len(kept)}
@@ -369,22 +395,23 @@ def _send_digest(*, user_id: int, frequency: str, window: str, now: datetime.dat
         if not created:  # a concurrent run sent this window's digest: leave the rows for the next window
             return 0
         user = rows[0].user
+        context, headers = _personal(user, site_url("matching:preferences"))
         email = queue_email(
             to=user.email,
             template="matching/emails/digest",
             context={
-                **_common_context(user),
+                **context,
                 "weekly": frequency == Frequency.WEEKLY,
                 "tenders": [tender_item(row, now=now) for row in kept],
             },
-            headers=unsubscribe_headers(user),
+            headers=headers,
             dedupe_key=f"digest:{frequency}:{window}:{user_id}",
             kind=f"tender_digest_{frequency}",
             language="fr",
         )
         digest.email = email
         digest.save(update_fields=["email"])
-        _mark(rows, skips, {row.pk: email.pk for row in kept}, now, digest=digest)
+        _mark(rows, skips, now, email=email.pk, digest=digest)
     return 1
 
 
@@ -445,27 +472,27 @@ def _remind(batch: list[tuple[int, int, int]], now: datetime.datetime) -> int:
         ]
         if not reminders:
             return 0
-        emails = queue_emails(
-            {
-                "to": reminder.user.email,
-                "template": "matching/emails/reminder",
-                "context": {
-                    **_common_context(reminder.user),
-                    "structure": reminder.structure.name,
-                    "tender": {
-                        "title": reminder.tender.title,
-                        "buyer": reminder.tender.buyer.name,
-                        "url": tender_url(reminder.tender),
-                        "deadline": deadline_text(reminder.tender.bid_deadline, now=now),
+        preferences_url = site_url("matching:preferences")
+        facts = {reminder.tender_id: tender_facts(reminder.tender, now=now) for reminder in reminders}
+        items = []
+        for reminder in reminders:
+            context, headers = _personal(reminder.user, preferences_url)
+            items.append(
+                {
+                    "to": reminder.user.email,
+                    "template": "matching/emails/reminder",
+                    "context": {
+                        **context,
+                        "structure": reminder.structure.name,
+                        "tender": facts[reminder.tender_id],
                     },
-                },
-                "headers": unsubscribe_headers(reminder.user),
-                "dedupe_key": f"reminder:{reminder.tender_id}:{reminder.user_id}",
-                "kind": "tender_reminder",
-                "language": "fr",
-            }
-            for reminder in reminders
-        )
+                    "headers": headers,
+                    "dedupe_key": f"reminder:{reminder.tender_id}:{reminder.user_id}",
+                    "kind": "tender_reminder",
+                    "language": "fr",
+                }
+            )
+        emails = queue_emails(items)
         for reminder, email in zip(reminders, emails, strict=True):
             reminder.email = email
         DeadlineReminder.objects.bulk_update(reminders, ["email"])

@@ -59,12 +59,13 @@ def unsubscribe_url(user) -> str:
     return site_url("matching:unsubscribe", token=unsubscribe_token(user))
 
 
-def unsubscribe_headers(user) -> dict[str, str]:
-    """RFC 2369 / RFC 8058 headers: mail clients show an "unsubscribe" button that POSTs to the link."""
-    return {
-        "List-Unsubscribe": f"<{unsubscribe_url(user)}>",
-        "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
-    }
+def unsubscribe_headers(user_or_url) -> dict[str, str]:
+    """RFC 2369 / RFC 8058 headers: mail clients show an "unsubscribe" button that POSTs to the link.
+
+    Takes the user, or their unsubscribe URL when the caller already has it.
+    """
+    url = user_or_url if isinstance(user_or_url, str) else unsubscribe_url(user_or_url)
+    return {"List-Unsubscribe": f"<{url}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
 
 
 def preference_for(user) -> NotificationPreference:

@@ -74,6 +74,9 @@ def test_publication_emails_the_members_of_matched_structures_and_only_them(make
     assert dispatch.finished_at is not None
     keys = set(OutboxEmail.objects.values_list("dedupe_key", flat=True))
     assert keys == {f"notif:{tender.pk}:{m.user_id}" for m in caterer.memberships.all()}
+    for notification in Notification.objects.select_related("email"):  # the admin shows each email's status
+        assert notification.email.dedupe_key == f"notif:{tender.pk}:{notification.user_id}"
+        assert notification.email.to == notification.user.email
 
 
 def test_a_person_in_two_matched_structures_gets_one_email_for_the_best_one(make_structure, make_tender, publish):
