@@ -7,4 +7,6 @@ from accounts import views
 app_name = "accounts"
 urlpatterns = [
     path("mes-donnees/", views.personal_data, name="personal_data"),
+    path("mes-donnees/export.json", views.personal_data_download, name="personal_data_download"),
+    path("mes-donnees/supprimer-mon-compte/", views.account_delete, name="delete"),
 ]
