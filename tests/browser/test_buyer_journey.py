@@ -11,15 +11,17 @@ from tenders.models import Tender, TenderStatus
 from tests.accounts.factories import PASSWORD
 from tests.browser.axe import assert_no_axe_violations
 from tests.tenders.factories import BuyerMembershipFactory
-from tests.tenders.helpers import PDF_BYTES
+from tests.tenders.helpers import PDF_BYTES, ensure_reference_data
 
-pytestmark = pytest.mark.browser
+# serialized_rollback: the live server needs a transactional database; the data migrations' rows come back after.
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 TITLE = "Collecte des biodéchets des restaurants du village des athlètes"
 
 
 @pytest.fixture
 def buyer(transactional_db):
+    ensure_reference_data()
     return BuyerMembershipFactory(organisation__name="Ville de Paris", user__email="acheteuse@paris.example.fr").user
 
 

@@ -1,12 +1,27 @@
 import datetime
+import importlib
 
 import factory
-from django.contrib.auth.models import Group
+from django.apps import apps
+from django.contrib.auth.management import create_permissions
+from django.contrib.auth.models import Group, Permission
 from django.utils import timezone
 
 from structures.models import Area, Topic
 from tenders.models import BuyerMembership, BuyerOrganisation, Lot, Tender, TenderStatus
 from tests.accounts.factories import UserFactory
+
+
+def ensure_buyer_group() -> Group:
+    """The `Acheteurs` group and its permissions (tenders migration 0003), recreated if a transactional test
+    elsewhere flushed the database."""
+    group = Group.objects.filter(name="Acheteurs").first()
+    if group is None or not group.permissions.exists():
+        create_permissions(apps.get_app_config("tenders"), verbosity=0)
+        codenames = importlib.import_module("tenders.migrations.0003_buyer_and_staff_groups").BUYER_CODENAMES
+        group, _ = Group.objects.get_or_create(name="Acheteurs")
+        group.permissions.add(*Permission.objects.filter(content_type__app_label="tenders", codename__in=codenames))
+    return group
 
 
 class BuyerOrganisationFactory(factory.django.DjangoModelFactory):
@@ -32,7 +47,7 @@ class BuyerMembershipFactory(factory.django.DjangoModelFactory):
     def buyer_group(self, create, extracted, **kwargs):
         """Buyers belong to the `Acheteurs` group (tenders migration 0003), whose permissions open the admin."""
         if create and extracted is not False:
-            self.user.groups.add(Group.objects.get(name="Acheteurs"))
+            self.user.groups.add(ensure_buyer_group())
 
 
 class TenderFactory(factory.django.DjangoModelFactory):

@@ -1,10 +1,35 @@
 """Test helpers: small real files of each kind (built in memory), and what an HTML form would submit."""
 
+import importlib
 import io
 import zipfile
 from html.parser import HTMLParser
 
+import pytest
+from django.apps import apps
+from django.contrib.auth.models import Group, Permission
 from django.core.files.uploadedfile import SimpleUploadedFile
+
+from accounts.models import STAFF_GROUP
+from structures.models import Area, Topic
+from tests.tenders.factories import ensure_buyer_group
+
+
+def ensure_reference_data() -> None:
+    """What data migrations put in the database (topics, areas, the buyers' and staff groups), put back if a
+    transactional test elsewhere (a browser test, a worker test) flushed it."""
+    if not (Topic.objects.exists() and Area.objects.exists()):
+        importlib.import_module("structures.migrations.0002_reference_data").load(apps, None)
+    ensure_buyer_group()
+    staff, _ = Group.objects.get_or_create(name=STAFF_GROUP)
+    if not staff.permissions.filter(content_type__app_label="tenders").exists():
+        staff.permissions.add(*Permission.objects.filter(content_type__app_label="tenders"))
+
+
+@pytest.fixture
+def reference_data(db):
+    ensure_reference_data()
+
 
 PDF_BYTES = (
     b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"

@@ -14,9 +14,16 @@ from tenders.services.documents import document_add
 from tests.accounts.factories import UserFactory
 from tests.structures.factories import MembershipFactory, StructureFactory
 from tests.tenders.factories import BuyerMembershipFactory, LotFactory, TenderFactory
-from tests.tenders.helpers import DOCX_BYTES, EXE_BYTES, PDF_BYTES, form_data, upload
+from tests.tenders.helpers import (
+    DOCX_BYTES,
+    EXE_BYTES,
+    PDF_BYTES,
+    form_data,
+    reference_data,  # noqa: F401  (fixture)
+    upload,
+)
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("reference_data")]
 
 
 @pytest.fixture

@@ -12,9 +12,14 @@ from tenders.models import Award, Interest, Lot, Question, Tender, TenderDocumen
 from tenders.services.documents import document_add
 from tests.structures.factories import StructureFactory
 from tests.tenders.factories import BuyerMembershipFactory, LotFactory, TenderFactory
-from tests.tenders.helpers import PDF_BYTES, form_data, upload
+from tests.tenders.helpers import (
+    PDF_BYTES,
+    form_data,
+    reference_data,  # noqa: F401  (fixture)
+    upload,
+)
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("reference_data")]
 
 
 @pytest.fixture

@@ -7,8 +7,9 @@ from django.utils import timezone
 from tenders.models import TenderStatus
 from tenders.tasks import close_expired_tenders
 from tests.tenders.factories import TenderFactory
+from tests.tenders.helpers import reference_data  # noqa: F401  (fixture)
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("reference_data")]
 
 
 def past(minutes=1):

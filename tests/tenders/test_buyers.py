@@ -13,8 +13,9 @@ from tenders.perms import BUYERS_GROUP
 from tenders.services.buyers import BuyerInvitationError, buyer_invite
 from tests.accounts.factories import PASSWORD, UserFactory
 from tests.tenders.factories import BuyerMembershipFactory, BuyerOrganisationFactory, TenderFactory
+from tests.tenders.helpers import reference_data  # noqa: F401  (fixture)
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("reference_data")]
 
 
 @pytest.fixture

@@ -16,8 +16,9 @@ from tenders.models import (
     TenderStatus,
 )
 from tenders.services.documents import validate_document
+from tests.tenders.helpers import reference_data  # noqa: F401  (fixture)
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("reference_data")]
 
 
 def counts():

@@ -6,9 +6,17 @@ from django.core.exceptions import ValidationError
 from tenders.models import TenderDocument
 from tenders.services.documents import KINDS, document_add, document_delete, safe_original_name, validate_document
 from tests.tenders.factories import TenderFactory
-from tests.tenders.helpers import BY_EXTENSION, DOCX_BYTES, EXE_BYTES, PDF_BYTES, ZIP_BYTES, upload
+from tests.tenders.helpers import (
+    BY_EXTENSION,
+    DOCX_BYTES,
+    EXE_BYTES,
+    PDF_BYTES,
+    ZIP_BYTES,
+    reference_data,  # noqa: F401  (fixture)
+    upload,
+)
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("reference_data")]
 
 SAFE_NAME_FORBIDDEN = set('<>:"/\\|?*') | {chr(c) for c in range(32)} | {"\x7f"}
 

@@ -19,8 +19,9 @@ from tenders.services.lifecycle import (
 )
 from tests.structures.factories import StructureFactory
 from tests.tenders.factories import BuyerMembershipFactory, LotFactory, TenderFactory
+from tests.tenders.helpers import reference_data  # noqa: F401  (fixture)
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("reference_data")]
 
 ALL_STATUSES = [s.value for s in TenderStatus]
 
