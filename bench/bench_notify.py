@@ -41,6 +41,7 @@ def broker_url() -> str:
 
 def ensure_recipients() -> None:
     """5,000 verified structures serving an inactive bench topic nationwide, one member each (idempotent)."""
+    from django.contrib.auth.hashers import make_password
     from django.db import transaction
 
     from accounts.models import User
@@ -67,9 +68,9 @@ def ensure_recipients() -> None:
             )
             for n in numbers
         )
+        unusable = make_password(None)  # nobody logs in as a bench recipient
         users = User.objects.bulk_create(
-            User(email=f"bench-notify-{n}@exemple.fr", password="!", first_name="Camille")
-            for n in numbers  # noqa: S106
+            User(email=f"bench-notify-{n}@exemple.fr", password=unusable, first_name="Camille") for n in numbers
         )
         Structure.topics.through.objects.bulk_create(
             Structure.topics.through(structure_id=s.pk, topic_id=topic.pk) for s in structures

@@ -326,6 +326,10 @@ def _quoted_list(names: list[str]) -> str:
     return _("%(first)s et %(last)s") % {"first": ", ".join(quoted[:-1]), "last": quoted[-1]}
 
 
+def _lower_first(text: str) -> str:
+    return text[:1].lower() + text[1:]
+
+
 def _get(row: Any, key: str) -> Any:
     return row[key] if isinstance(row, Mapping) else getattr(row, key)
 
@@ -371,7 +375,7 @@ def build_reasons(
     if value and ceiling is not None and value * 2 <= ceiling:
         reasons.append(
             _("Le montant estimé (%(value)s) est à la mesure de votre chiffre d'affaires (%(band)s).")
-            % {"value": format_euros(value), "band": Turnover(turnover).label}
+            % {"value": format_euros(value), "band": _lower_first(str(Turnover(turnover).label))}
         )
 
     hours, capacity = _get(row, "m_clause_hours"), _get(row, "m_capacity")

@@ -101,7 +101,7 @@ def test_area_precision_arrondissement_then_department_then_nationwide(
         ("100k-500k", 400_000, 10, False),  # ≤ the ceiling
         ("100k-500k", 600_000, 0, False),  # above
         ("", 200_000, 10, False),  # band unknown
-        ("gt50m", 30_000_000, 20, True),  # no ceiling
+        ("gt50m", 30_000_000, 20, True),  # no ceiling: "(plus de 50 M€)"
         ("lt100k", None, 10, False),  # value unknown
     ],
 )
@@ -113,6 +113,8 @@ def test_size_fit_between_turnover_band_and_value(make_structure, make_tender, t
 
     assert match.score == 35 + 25 + points + 10
     assert any("est à la mesure de votre chiffre d'affaires" in reason for reason in match.reasons) is good_fit
+    if turnover == "gt50m":
+        assert match.reasons[2].endswith("est à la mesure de votre chiffre d'affaires (plus de 50 M€).")
 
 
 def test_size_fit_uses_the_smallest_lot_open_to_the_structure(make_structure, make_tender):
