@@ -85,6 +85,16 @@ def celery_worker(transactional_db, settings):
 
 
 @pytest.fixture(autouse=True)
+def _french_by_default():
+    """Each test starts in French: a request to /en/… leaves English active in the thread afterwards."""
+    from django.utils import translation
+
+    translation.activate("fr")
+    yield
+    translation.activate("fr")
+
+
+@pytest.fixture(autouse=True)
 def _clear_cache():
     """Each test starts with an empty cache (allauth's rate limits count attempts in it)."""
     from django.core.cache import cache

@@ -1,6 +1,7 @@
 """Template helpers for the shared layout and components (templates/base.html, templates/components/).
 
 `{% load ess_ui %}` gives:
+- `{% url_in_language request "en" %}` — the current page in another language (the language switcher's `next`);
 - `path|startswith:prefix` — True when the current path is inside a section (header's aria-current);
 - `{% bootstrap_widget field %}` — renders a bound field's widget with the Bootstrap class for its type, plus
   `is-invalid` when it has errors. Django already adds `aria-invalid` and `aria-describedby` (help text and
@@ -21,9 +22,20 @@ from django.forms import (
     SelectMultiple,
 )
 from django.http import QueryDict
+from django.urls import translate_url
 from django.utils.translation import gettext as _
 
 register = template.Library()
+
+
+@register.simple_tag
+def url_in_language(request, language_code: str) -> str:
+    """The current page's URL in another language (components/language_switcher.html).
+
+    Computed while the current page's language is active: Django's set_language cannot translate "/en/…" back to
+    French itself, because it resolves `next` with French active (French URLs have no prefix).
+    """
+    return translate_url(request.get_full_path(), language_code)
 
 
 @register.filter
@@ -98,9 +110,11 @@ def elided_page_range(page_obj, on_each_side=2, on_ends=1):
 
 
 def _display(field, value) -> str:
-    choices = getattr(field, "choices", None)
+    if isinstance(value, bool):
+        return _("Oui") if value else _("Non")
     if hasattr(value, "_meta"):
         return str(value)
+    choices = getattr(field, "choices", None)
     if choices is not None:
         for key, label in choices:
             if isinstance(label, list | tuple):  # optgroups
@@ -113,7 +127,7 @@ def _display(field, value) -> str:
 
 
 def _chip_label(field, shown: str) -> str:
-    return _("%(label)s\u00a0: %(value)s") % {"label": field.label, "value": shown}
+    return _("%(label)s : %(value)s") % {"label": field.label, "value": shown}
 
 
 @register.simple_tag
