@@ -121,6 +121,8 @@ ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[ESS 2024] "
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https"
+# allauth's emails are queued in the outbox like every other email (accounts/adapter.py).
+ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
 # Our subclasses reword allauth's forms in plain French (accounts/forms.py).
 ACCOUNT_FORMS = {
     "login": "accounts.forms.LoginForm",
@@ -263,6 +265,7 @@ DASHBOARD_PANELS = [
     "structures.panels.structure_panel",
     "matching.panels.for_you_panel",
     "tenders.panels.my_tenders_panel",
+    "meetups.panels.my_meetups_panel",
     "accounts.panels.account_panel",
 ]
 

@@ -8,6 +8,7 @@ SEEDERS = [
     "structures.demo.seed",
     "tenders.demo.seed",
     "matching.demo.seed",
+    "meetups.demo.seed",
 ]
 
 
