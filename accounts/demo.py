@@ -17,7 +17,7 @@ DEMO_USERS = [
 
 
 def seed(*, stdout=None) -> str:
-    staff_group = Group.objects.get(name=STAFF_GROUP)
+    staff_group, _ = Group.objects.get_or_create(name=STAFF_GROUP)
     created = 0
     for email, first_name, last_name, role in DEMO_USERS:
         user, was_created = User.objects.get_or_create(

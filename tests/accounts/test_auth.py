@@ -7,6 +7,7 @@ from allauth.account.models import EmailAddress
 from django.core import mail
 
 from accounts.models import User
+from outbox.models import OutboxEmail
 from tests.accounts.factories import PASSWORD, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -18,11 +19,12 @@ def _link(body: str, path_part: str) -> str:
     return re.search(rf"http://testserver(\S*{path_part}\S*)", body).group(1)
 
 
-def test_signup_sends_a_french_verification_email_and_does_not_log_in(client):
-    response = client.post(
-        "/compte/signup/",
-        {"email": "Nadia@Coop-Exemple.fr", "password1": NEW_PASSWORD, "password2": NEW_PASSWORD},
-    )
+def test_signup_sends_a_french_verification_email_and_does_not_log_in(client, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            "/compte/signup/",
+            {"email": "Nadia@Coop-Exemple.fr", "password1": NEW_PASSWORD, "password2": NEW_PASSWORD},
+        )
 
     assert response.status_code == 302
     assert response["Location"] == "/compte/confirm-email/"
@@ -36,12 +38,29 @@ def test_signup_sends_a_french_verification_email_and_does_not_log_in(client):
     assert "Pour activer votre compte, confirmez votre adresse e-mail en ouvrant ce lien" in email.body
     assert "L'équipe ESS 2024 (Les Canaux)" in email.body
     assert "/compte/confirm-email/" in email.body
+    # Like every email, it went through the outbox: a row first, sent on commit.
+    row = OutboxEmail.objects.get(to="nadia@coop-exemple.fr")
+    assert row.kind == "compte : email_confirmation_signup"
+    assert row.subject == email.subject
+    assert row.status == OutboxEmail.Status.SENT
 
 
-def test_unverified_user_cannot_log_in_until_the_link_is_followed(client):
-    client.post(
-        "/compte/signup/", {"email": "amal@scic-exemple.fr", "password1": NEW_PASSWORD, "password2": NEW_PASSWORD}
-    )
+def test_no_email_leaves_before_the_signup_commits(client, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        client.post(
+            "/compte/signup/", {"email": "ali@exemple.fr", "password1": NEW_PASSWORD, "password2": NEW_PASSWORD}
+        )
+
+    assert OutboxEmail.objects.filter(to="ali@exemple.fr", status=OutboxEmail.Status.QUEUED).exists()
+    assert mail.outbox == []
+    assert len(callbacks) == 1
+
+
+def test_unverified_user_cannot_log_in_until_the_link_is_followed(client, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            "/compte/signup/", {"email": "amal@scic-exemple.fr", "password1": NEW_PASSWORD, "password2": NEW_PASSWORD}
+        )
     confirm_path = _link(mail.outbox[0].body, "confirm-email")
 
     refused = client.post("/compte/login/", {"login": "amal@scic-exemple.fr", "password": NEW_PASSWORD})
@@ -82,10 +101,11 @@ def test_wrong_password_shows_a_french_error_summary(client):
     assert "L’adresse e-mail ou le mot de passe sont incorrects." in html
 
 
-def test_password_reset_email_is_french_and_its_link_sets_a_new_password(client):
+def test_password_reset_email_is_french_and_its_link_sets_a_new_password(client, django_capture_on_commit_callbacks):
     UserFactory(email="paul@esat-exemple.fr")
 
-    response = client.post("/compte/password/reset/", {"email": "paul@esat-exemple.fr"})
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post("/compte/password/reset/", {"email": "paul@esat-exemple.fr"})
 
     assert response.status_code == 302
     assert len(mail.outbox) == 1
@@ -101,10 +121,11 @@ def test_password_reset_email_is_french_and_its_link_sets_a_new_password(client)
     assert client.login(email="paul@esat-exemple.fr", password=NEW_PASSWORD)
 
 
-def test_password_reset_email_is_english_when_asked_from_the_english_site(client):
+def test_password_reset_email_is_english_when_asked_from_the_english_site(client, django_capture_on_commit_callbacks):
     UserFactory(email="paul@esat-exemple.fr")
 
-    client.post("/en/compte/password/reset/", {"email": "paul@esat-exemple.fr"})
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post("/en/compte/password/reset/", {"email": "paul@esat-exemple.fr"})
 
     assert mail.outbox[0].subject == "[ESS 2024] Choose a new password"
     assert "/en/compte/password/reset/key/" in mail.outbox[0].body
