@@ -235,3 +235,12 @@ def test_logout_is_a_post_from_the_header(client):
 
     assert response.status_code == 302
     assert "_auth_user_id" not in client.session
+
+
+def test_signup_and_login_pages_keep_where_the_visitor_was_going(client):
+    signup = client.get("/compte/signup/?next=/espace/mes-donnees/").content.decode()
+    login = client.get("/compte/login/?next=/espace/mes-donnees/").content.decode()
+
+    assert 'href="/compte/login/?next=%2Fespace%2Fmes-donnees%2F">Se connecter</a></p>' in signup
+    assert 'href="/compte/signup/?next=%2Fespace%2Fmes-donnees%2F">Créer un compte</a></p>' in login
+    assert '<a href="/compte/login/" aria-current="page">Se connecter</a>' in login
