@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET
 
 from accounts.templatetags.ess_ui import active_filter_chips
 from structures import exports
-from structures.filters import SORT_RELEVANCE, directory_queryset
+from structures.filters import SORT_NAME, SORT_RELEVANCE, directory_queryset
 from structures.models import Area, Category, LegalForm, Sector, Structure, Topic
 from structures.visibility import can_export, can_see_contact
 
@@ -114,7 +114,8 @@ def index(request):
         "form": filterset.form,
         "display": display,
         "sort": sort,
-        "searching": sort == SORT_RELEVANCE or filterset.searching,
+        "default_sort": SORT_RELEVANCE if filterset.searching else SORT_NAME,
+        "searching": filterset.searching,
         "page_obj": page,
         "structures": page.object_list,
         "chips": chips,

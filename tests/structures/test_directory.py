@@ -213,11 +213,15 @@ def test_relevance_is_the_default_sort_only_when_searching(client):
 
     html = get(client).content.decode()
     assert 'value="relevance"' not in html
-    assert '<option value="name" selected>' in html
+    assert '<option value="" selected>Nom (A à Z)</option>' in html
 
     response = get(client, q="déchets")
     assert names(response) == ["B déchets", "A"]
-    assert '<option value="relevance" selected>' in response.content.decode()
+    html = unescape(response.content.decode())
+    assert '<option value="" selected>Pertinence (avec une recherche)</option>' in html
+    assert '<option value="name">Nom (A à Z)</option>' in html
+    # A search sent from the list sorted by default (the select sends "") is sorted by relevance.
+    assert names(get(client, q="déchets", sort="")) == ["B déchets", "A"]
     # Asked to sort by name while searching: name wins.
     assert names(get(client, q="déchets", sort="name")) == ["A", "B déchets"]
 

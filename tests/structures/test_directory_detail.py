@@ -94,7 +94,7 @@ def test_public_profile_shows_everything_public(client):
     assert "Restauration durable" in html and "Alimentation" in html
     assert "Seine-Saint-Denis (93)" in html
     assert "10 à 49 salariés" in html
-    assert "12 personnes en insertion par an" in html and "8000 heures d'insertion par an" in html
+    assert "12 personnes en insertion par an" in html and "8\xa0000 heures d'insertion par an" in html
     assert "Réservé aux entreprises de l'ESS (art. L2113-15)" in html
     assert "https://table-solidaire.example.org" in html
     assert "Structure vérifiée" in html

@@ -1,0 +1,149 @@
+"""A buyer searches the directory of structures: filters by topic and area, searches "déchets", opens a profile."""
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from structures.models import LegalForm
+from tests.accounts.factories import PASSWORD
+from tests.browser.axe import assert_no_axe_violations
+from tests.structures.factories import StructureFactory
+from tests.tenders.factories import BuyerMembershipFactory
+
+pytestmark = pytest.mark.browser
+
+WASTE = "gestion-et-valorisation-des-dechets"
+
+
+@pytest.fixture
+def directory(transactional_db):
+    """Structures in Seine-Saint-Denis working on waste, whose text says "déchet" or "Déchets" — or not."""
+    StructureFactory(
+        name="Recyclerie du Canal",
+        legal_form=LegalForm.ASSOCIATION,
+        description="Collecte et tri de chaque déchet de chantier, réemploi des matériaux.",
+        topics=[WASTE],
+        areas=["93"],
+        verified=True,
+        contact_name="Amina Benali",
+        contact_email="amina@recyclerie-du-canal.example.org",
+        contact_phone="01 48 00 00 01",
+    )
+    StructureFactory(
+        name="Tri Sélectif Solidaire",
+        legal_form=LegalForm.EI,
+        description="Déchets ménagers et biodéchets : tri, compostage, sensibilisation.",
+        topics=[WASTE],
+        areas=["FR"],  # works everywhere, hence in Seine-Saint-Denis too
+    )
+    StructureFactory(
+        name="Réemploi Textile",
+        legal_form=LegalForm.SCIC,
+        description="Collecte de vêtements et réparation.",  # the topic and the area, but not the word
+        topics=[WASTE],
+        areas=["93"],
+    )
+    StructureFactory(
+        name="Déchets Verts du Val",  # the word, but another area
+        legal_form=LegalForm.ACI,
+        description="Entretien des espaces verts.",
+        topics=[WASTE],
+        areas=["94"],
+    )
+    StructureFactory(
+        name="Traiteur Zéro Déchet",  # the word and the area, but another topic
+        legal_form=LegalForm.SCOP,
+        description="Repas bio.",
+        topics=["restauration-durable"],
+        areas=["93"],
+    )
+
+
+def result_names(page) -> list[str]:
+    return page.locator("#directory-results article h3").all_inner_texts()
+
+
+def test_buyer_filters_searches_and_sees_a_structure_contact(live_server, page, directory):
+    buyer = BuyerMembershipFactory().user
+
+    page.goto(live_server.url + "/compte/login/")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Se connecter")
+    page.get_by_label("Adresse e-mail").fill(buyer.email)
+    page.get_by_label("Mot de passe", exact=True).fill(PASSWORD)
+    page.get_by_role("button", name="Se connecter").click()
+    expect(page.get_by_role("link", name="Se connecter")).to_have_count(0)
+
+    page.goto(live_server.url + "/structures/")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Annuaire des structures de l'ESS")
+    expect(page.get_by_role("heading", name="5 structures")).to_be_visible()
+    assert_no_axe_violations(page)
+
+    # Filter by topic and area, then apply (the plain form submit; htmx may refresh the list earlier).
+    page.get_by_role("checkbox", name="Gestion et valorisation des déchets").check()
+    page.get_by_role("checkbox", name="Seine-Saint-Denis (93)").check()
+    page.get_by_role("button", name="Appliquer les filtres").click()
+    expect(page.get_by_role("heading", name="3 structures")).to_be_visible()
+    expect(page).to_have_url(re.compile(r"topics=gestion-et-valorisation-des-dechets.*areas=93"))
+    assert sorted(result_names(page)) == ["Recyclerie du Canal", "Réemploi Textile", "Tri Sélectif Solidaire"]
+    expect(
+        page.get_by_role("link", name=re.compile("Thématiques : Gestion et valorisation des déchets"))
+    ).to_be_visible()
+    assert_no_axe_violations(page)
+
+    # Search "déchets": the texts saying "déchet" or "Déchets" are found, the other one is not.
+    page.get_by_label("Rechercher une structure").fill("déchets")
+    page.get_by_role("button", name="Rechercher", exact=True).click()
+    expect(page.get_by_role("heading", name="2 structures")).to_be_visible()
+    expect(page).to_have_url(re.compile(r"q=d%C3%A9chets"))
+    assert sorted(result_names(page)) == ["Recyclerie du Canal", "Tri Sélectif Solidaire"]
+    expect(page.get_by_label("Trier par").locator("option:checked")).to_have_text("Pertinence (avec une recherche)")
+    assert_no_axe_violations(page)
+
+    # The same URL, shared, gives the same list.
+    shared = page.url
+    page.goto(shared)
+    assert sorted(result_names(page)) == ["Recyclerie du Canal", "Tri Sélectif Solidaire"]
+
+    page.get_by_role("link", name="Recyclerie du Canal").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Recyclerie du Canal")
+    contact = page.get_by_role("complementary")
+    expect(contact.get_by_text("Amina Benali")).to_be_visible()
+    expect(contact.get_by_role("link", name="amina@recyclerie-du-canal.example.org")).to_have_attribute(
+        "href", "mailto:amina@recyclerie-du-canal.example.org"
+    )
+    expect(contact.get_by_text("01 48 00 00 01")).to_be_visible()
+    expect(page.get_by_text("Structure vérifiée")).to_be_visible()
+    assert_no_axe_violations(page)
+
+
+def test_the_filters_collapse_on_a_phone(live_server, browser, directory):
+    context = browser.new_context(viewport={"width": 390, "height": 844}, locale="fr-FR")
+    page = context.new_page()
+    page.goto(live_server.url + "/structures/")
+    toggle = page.locator("summary.directory-filters__toggle")
+    topic = page.get_by_role("checkbox", name="Gestion et valorisation des déchets")
+    expect(toggle).to_be_visible()
+    expect(topic).to_be_hidden()
+    assert_no_axe_violations(page)
+    toggle.click()
+    expect(topic).to_be_visible()
+    assert_no_axe_violations(page)
+    context.close()
+
+
+def test_the_filters_work_without_javascript(live_server, browser, directory):
+    """The sidebar is a <details> and the form a plain GET form. (axe itself needs JavaScript: the same page is
+    checked by the test above.)"""
+    context = browser.new_context(viewport={"width": 390, "height": 844}, java_script_enabled=False, locale="fr-FR")
+    page = context.new_page()
+    page.goto(live_server.url + "/structures/")
+    page.locator("summary.directory-filters__toggle").click()
+    page.get_by_role("checkbox", name="Gestion et valorisation des déchets").check()
+    page.get_by_role("button", name="Appliquer les filtres").click()
+    expect(page.get_by_role("heading", name="4 structures")).to_be_visible()
+    page.get_by_label("Rechercher une structure").fill("déchets")
+    page.get_by_role("button", name="Rechercher", exact=True).click()
+    expect(page.get_by_role("heading", name="3 structures")).to_be_visible()
+    assert sorted(result_names(page)) == ["Déchets Verts du Val", "Recyclerie du Canal", "Tri Sélectif Solidaire"]
+    context.close()
