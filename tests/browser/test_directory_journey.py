@@ -1,12 +1,14 @@
-"""A buyer searches the directory of structures: filters by topic and area, searches "déchets", opens a profile."""
+"""Directory journeys: a buyer filters by topic and area, searches "déchets" and opens a profile with its contact;
+Les Canaux staff import structures from a CSV file (dry run, then apply)."""
 
 import re
 
 import pytest
 from playwright.sync_api import expect
 
-from structures.models import LegalForm
-from tests.accounts.factories import PASSWORD
+from structures.models import LegalForm, Structure
+from structures.validators import make_siret
+from tests.accounts.factories import PASSWORD, UserFactory
 from tests.browser.axe import assert_no_axe_violations
 from tests.structures.factories import StructureFactory
 from tests.tenders.factories import BuyerMembershipFactory
@@ -147,3 +149,43 @@ def test_the_filters_work_without_javascript(live_server, browser, directory):
     expect(page.get_by_role("heading", name="3 structures")).to_be_visible()
     assert sorted(result_names(page)) == ["Déchets Verts du Val", "Recyclerie du Canal", "Tri Sélectif Solidaire"]
     context.close()
+
+
+def test_staff_imports_a_csv_sees_the_dry_run_then_applies_it(live_server, page, transactional_db, tmp_path):
+    staff = UserFactory(platform_staff=True)
+    StructureFactory(siret=make_siret(93001), name="Recyclerie du Canal", description="Ancienne description.")
+    csv_file = tmp_path / "registre.csv"
+    csv_file.write_text(
+        "siret;nom;forme_juridique;zones;description\n"
+        f"{make_siret(93001)};Recyclerie du Canal;association;93;Tri et réemploi des déchets.\n"
+        f"{make_siret(93002)};Cuisine Solidaire;scic;75;Traiteur.\n"
+        "12345678901234;SIRET faux;scop;;\n",
+        encoding="utf-8",
+    )
+
+    page.goto(live_server.url + "/compte/login/")
+    page.get_by_label("Adresse e-mail").fill(staff.email)
+    page.get_by_label("Mot de passe", exact=True).fill(PASSWORD)
+    page.get_by_role("button", name="Se connecter").click()
+    expect(page.get_by_role("link", name="Se connecter")).to_have_count(0)
+
+    page.goto(live_server.url + "/structures/imports/")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Importer des structures depuis un fichier CSV")
+    assert_no_axe_violations(page)
+    page.get_by_label("Fichier CSV").set_input_files(str(csv_file))
+    page.get_by_role("button", name="Vérifier le fichier").click()
+
+    # The check ran (on commit): the report says what will happen, row by row.
+    expect(page.get_by_role("heading", name="Ce que l'import va faire")).to_be_visible()
+    expect(page.locator(".import-counts")).to_contain_text("1 à créer")
+    expect(page.locator(".import-counts")).to_contain_text("1 à mettre à jour")
+    expect(page.locator(".import-counts")).to_contain_text("1 rejetée")
+    expect(page.get_by_role("cell", name=re.compile("la clé de contrôle ne correspond pas"))).to_be_visible()
+    assert_no_axe_violations(page)
+
+    page.get_by_role("button", name="Appliquer").click()
+    expect(page.get_by_role("heading", name="Bilan de l'import")).to_be_visible()
+    expect(page.locator(".import-counts")).to_contain_text("1 créée")
+    assert_no_axe_violations(page)
+    assert Structure.objects.get(siret=make_siret(93001)).description == "Tri et réemploi des déchets."
+    assert Structure.objects.get(siret=make_siret(93002)).verification_status == "pending"
