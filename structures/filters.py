@@ -74,6 +74,7 @@ class StructureFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(
         label=_("Rechercher"),
         method="filter_search",
+        max_length=200,
         help_text=_("Des mots du nom, de la description ou des références : « traiteur bio », « réemploi »."),
     )
     topics = django_filters.ModelMultipleChoiceFilter(

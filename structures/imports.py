@@ -18,6 +18,7 @@ import csv
 import hashlib
 import io
 import re
+import secrets
 import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -586,10 +587,26 @@ def import_create(*, upload, by) -> ImportJob:
 
     data = upload.read()
     job = ImportJob(uploaded_by=by, file_sha256=hashlib.sha256(data).hexdigest())
-    job.file.save(upload.name.rsplit("/", 1)[-1] or "import.csv", ContentFile(data), save=False)
+    # The file holds contact details: an unguessable name, in case the media directory is ever served.
+    original = upload.name.rsplit("/", 1)[-1] or "import.csv"
+    job.file.save(f"{secrets.token_hex(8)}-{original}", ContentFile(data), save=False)
     job.save()
     tasks.check_import.delay_on_commit(job.pk)
     return job
+
+
+def import_fail(*, job_id: int, error: str) -> None:
+    """Mark an import as failed (the check crashed): staff see the message instead of an endless progress bar."""
+    ImportJob.objects.filter(pk=job_id).exclude(status=ImportJob.Status.DONE).update(
+        status=ImportJob.Status.FAILED, error=error
+    )
+
+
+def display_name(job: ImportJob) -> str:
+    """The uploaded file's own name, without the directory and the random prefix import_create adds."""
+    name = job.file.name.rsplit("/", 1)[-1]
+    prefix, separator, rest = name.partition("-")
+    return rest if separator and len(prefix) == 16 else name
 
 
 def check_import(*, job_id: int, chunk_size: int = 1000) -> ImportJob:

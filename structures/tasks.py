@@ -1,14 +1,26 @@
 """Celery tasks of the structures app. They take ids, re-read the rows and call a service (structures.imports)."""
 
+import logging
+
 from celery import shared_task
+from django.utils.translation import gettext as _
 
 from structures import imports
+
+logger = logging.getLogger(__name__)
 
 
 @shared_task(name="structures.check_import")
 def check_import(job_id: int) -> None:
     """Dry run of a CSV import: check every row and write the report."""
-    imports.check_import(job_id=job_id)
+    try:
+        imports.check_import(job_id=job_id)
+    except Exception:
+        logger.exception("Import %s: the check failed", job_id)
+        imports.import_fail(
+            job_id=job_id, error=_("La vérification a échoué sur une erreur inattendue : renvoyez le fichier.")
+        )
+        raise
 
 
 @shared_task(name="structures.apply_import")

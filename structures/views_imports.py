@@ -93,6 +93,7 @@ def import_detail(request, pk):
     progress_total = job.total_rows or 1
     context = {
         "job": job,
+        "file_name": imports.display_name(job),
         "rows": rows,
         "page_obj": page,
         "action": action,

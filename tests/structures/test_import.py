@@ -247,6 +247,7 @@ def test_dry_run_report_then_apply_then_reimport_changes_nothing(client, staff, 
     assert Structure.objects.count() == 1
     html = unescape(client.get(reverse("structures:import_detail", args=[job.pk])).content.decode())
     assert "Ce que l'import va faire" in html
+    assert "Fichier registre.csv, reçu le" in html
     assert "À créer" in html and "À mettre à jour" in html
     assert "Change : description, thématiques, zones" in html
     assert 'value="apply"' in html
@@ -452,3 +453,17 @@ def test_import_pages_send_anonymous_visitors_to_log_in(client):
     response = client.get(reverse("structures:import_list"))
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("account_login"))
+
+
+def test_a_check_that_crashes_leaves_the_job_failed_not_checking_forever(staff, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks() as callbacks:
+        job = imports.import_create(upload=SimpleUploadedFile("registre.csv", GOOD_FILE), by=staff)
+    job.file.delete(save=False)  # the file disappeared before the worker got to it
+
+    with pytest.raises(FileNotFoundError):
+        for callback in callbacks:
+            callback()
+
+    job.refresh_from_db()
+    assert job.status == ImportJob.Status.FAILED
+    assert "renvoyez le fichier" in job.error
