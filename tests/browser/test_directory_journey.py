@@ -86,6 +86,8 @@ def test_buyer_filters_searches_and_sees_a_structure_contact(live_server, page, 
     page.get_by_role("checkbox", name="Seine-Saint-Denis (93)").check()
     page.get_by_role("button", name="Appliquer les filtres").click()
     expect(page.get_by_role("heading", name="3 structures")).to_be_visible()
+    # htmx refreshed the list in place (progressive enhancement) and said so to screen readers.
+    expect(page.locator("#directory-status")).to_have_text("3 structures trouvées")
     expect(page).to_have_url(re.compile(r"topics=gestion-et-valorisation-des-dechets.*areas=93"))
     assert sorted(result_names(page)) == ["Recyclerie du Canal", "Réemploi Textile", "Tri Sélectif Solidaire"]
     expect(

@@ -312,6 +312,11 @@ def test_the_page_works_with_htmx_and_without(client):
     assert '<details class="directory-filters">' in html
     # htmx must not inject an inline <style> the CSP would block.
     assert '"includeIndicatorStyles": false' in html
+    # A live region outside the refreshed part tells screen readers how many structures an htmx refresh found.
+    assert '<p class="visually-hidden" id="directory-status" role="status"></p>' in html
+    StructureFactory(name="Tri")
+    refreshed = client.get(URL, headers={"HX-Request": "true"}).content.decode()
+    assert '<p class="visually-hidden" id="directory-status" role="status">1 structure trouvée</p>' in refreshed
 
 
 @pytest.mark.parametrize("as_buyer", [False, True])
