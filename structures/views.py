@@ -19,7 +19,7 @@ from accounts.templatetags.ess_ui import active_filter_chips
 from structures import exports
 from structures.filters import SORT_NAME, SORT_RELEVANCE, directory_queryset
 from structures.models import Area, Category, LegalForm, Sector, Structure, Topic
-from structures.visibility import can_export, can_see_contact
+from structures.visibility import can_export, can_import, can_see_contact
 
 # What a card shows; anything else stays in the database (a description can be long, contacts are not public).
 CARD_FIELDS = (
@@ -120,6 +120,7 @@ def index(request):
         "structures": page.object_list,
         "chips": chips,
         "can_export": can_export(request.user),
+        "can_import": can_import(request.user),
         "export_query": export_query.urlencode(),
         "arrondissement_chosen": any(code.startswith("751") for code in request.GET.getlist("areas")),
     }

@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from structures.models import LegalForm, Sector, Structure, VerificationStatus
+from tests.accounts.factories import UserFactory
 from tests.structures.factories import MembershipFactory, StructureFactory
 from tests.tenders.factories import BuyerMembershipFactory
 
@@ -300,6 +301,12 @@ def test_export_link_only_for_buyers_and_staff_and_keeps_the_filters(client):
     client.force_login(BuyerMembershipFactory().user)
     html = get(client, topics=WASTE, page=1, per_page=50).content.decode()
     assert f'href="{export}?topics={WASTE}"' in html
+    assert reverse("structures:import_list") not in html  # the import is for Les Canaux staff only
+
+    client.force_login(UserFactory(platform_staff=True))
+    html = get(client).content.decode()
+    assert f'href="{export}"' in html
+    assert reverse("structures:import_list") in html
 
 
 def test_the_page_works_with_htmx_and_without(client):

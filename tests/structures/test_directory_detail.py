@@ -73,6 +73,7 @@ def test_public_profile_shows_everything_public(client):
         description="Traiteur bio et de saison pour vos événements.",
         references="Ville de Montreuil, 2023.",
         website="https://table-solidaire.example.org",
+        logo="structures/logos/table-solidaire.webp",
         headcount="10-49",
         insertion_people_per_year=12,
         insertion_hours_per_year=8000,
@@ -86,6 +87,8 @@ def test_public_profile_shows_everything_public(client):
     html = page(client, structure)
 
     assert '<h1 class="mb-2">La Table Solidaire</h1>' in html
+    assert '<img class="structure-header__logo" src="/media/structures/logos/table-solidaire.webp"' in html
+    assert 'alt="Logo de La Table Solidaire"' in html
     assert '<abbr title="société coopérative et participative">SCOP</abbr>' in html
     assert "Les salariés détiennent la majorité du capital et des voix." in html
     assert '<abbr title="économie sociale et solidaire">ESS</abbr>' in html
