@@ -71,9 +71,6 @@ CATEGORY_HINTS = {
     Category.SME: _("très petite, petite ou moyenne entreprise"),
 }
 
-# `category` is a generated column: Django gives it no get_category_display().
-CATEGORY_LABELS = dict(Category.choices)
-
 _ACRONYM = re.compile(r"^(?P<short>[A-Z]{2,5}) \((?P<long>.+)\)$")
 
 
@@ -103,8 +100,6 @@ def index(request):
     filterset, display, sort, queryset = directory_queryset(request.GET)
     paginator = Paginator(_directory_page_queryset(queryset), display.page_size)
     page = paginator.get_page(request.GET.get("page"))
-    for structure in page.object_list:
-        structure.category_label = CATEGORY_LABELS.get(structure.category, "")
     chips = active_filter_chips(filterset, request.GET)
     export_query = request.GET.copy()
     for key in ("page", "per_page"):
@@ -145,7 +140,6 @@ def detail(request, slug):
         ),
         slug=slug,
     )
-    structure.category_label = CATEGORY_LABELS.get(structure.category, "")
     context = {
         "structure": structure,
         "legal_form": legal_form_parts(structure.legal_form),
