@@ -29,7 +29,7 @@ STATUS_AWARDED = "awarded"
 STATUS_ENDED = "ended"
 STATUS_ALL = "all"
 STATUS_CHOICES = [
-    (STATUS_OPEN, _("Ouverts (date limite non dépassée)")),
+    (STATUS_OPEN, _("Ouverts")),
     (STATUS_CLOSED, _("Clos")),
     (STATUS_AWARDED, _("Attribués")),
     (STATUS_ENDED, _("Annulés ou infructueux")),
@@ -109,19 +109,24 @@ class TenderFilter(django_filters.FilterSet):
         queryset=Area.objects.only("pk", "code", "name"),
         to_field_name="code",
         method="filter_place",
-        help_text=_("Un département comprend ses arrondissements ; « Toute la France » est toujours compris."),
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Un département comprend ses arrondissements."),
     )
     buyer = django_filters.ModelMultipleChoiceFilter(
         label=_("Acheteur"),
         queryset=BuyerOrganisation.objects.only("pk", "slug", "name"),
         to_field_name="slug",
         method="filter_buyer",
+        widget=forms.CheckboxSelectMultiple,
     )
     status = django_filters.ChoiceFilter(
         label=_("Statut"), choices=STATUS_CHOICES, method="filter_status", empty_label=None
     )
     deadline = django_filters.ChoiceFilter(
-        label=_("Date limite"), choices=DEADLINE_WINDOW_CHOICES, method="filter_deadline_window"
+        label=_("Date limite"),
+        choices=DEADLINE_WINDOW_CHOICES,
+        method="filter_deadline_window",
+        empty_label=_("Peu importe"),
     )
     deadline_after = django_filters.DateFilter(
         label=_("Date limite à partir du"),

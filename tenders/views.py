@@ -15,17 +15,18 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Exists, OuterRef, Prefetch, Q
-from django.http import FileResponse, Http404, JsonResponse
+from django.http import FileResponse, Http404, JsonResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from accounts.templatetags.ess_ui import active_filter_chips
 from matching.services import match_for
 from structures.models import Area, Structure, Topic
 from tenders import ocds
-from tenders.filters import TenderFilter
+from tenders.filters import STATUS_OPEN, TenderFilter
 from tenders.forms import InterestForm, PartnerMessageForm, PartnerSearchForm, QuestionForm, ReplyForm
 from tenders.models import Interest, Lot, PartnerMessage, PartnerSearch, Question, Tender, TenderDocument
 from tenders.services import participation, questions
@@ -93,6 +94,22 @@ def list_queryset():
     )
 
 
+def filter_chips(filterset, query: QueryDict) -> list[dict]:
+    """The removable chips of the filters in use, leaving out the defaults (status "open") and the sort order,
+    which is kept when a chip is removed."""
+    shown = query.copy()
+    if shown.get("status") == STATUS_OPEN:
+        shown.pop("status")
+    sort = shown.pop("sort", None)
+    chips = active_filter_chips(filterset, shown)
+    if sort:
+        for chip in chips:
+            params = QueryDict(chip["remove_url"].lstrip("?"), mutable=True)
+            params.setlist("sort", sort)
+            chip["remove_url"] = "?" + params.urlencode()
+    return chips
+
+
 @require_GET
 def index(request):
     structures = member_structures(request)
@@ -105,6 +122,7 @@ def index(request):
     querystring = query.urlencode()
     context = {
         "filter": filterset,
+        "chips": filter_chips(filterset, request.GET),
         "form": filterset.form,
         "page_obj": page_obj,
         "tenders": page_obj.object_list,

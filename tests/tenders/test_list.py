@@ -277,3 +277,13 @@ def test_invalid_values_do_not_break_the_page(client):
     open_tender(title="Clos", status=TenderStatus.CLOSED)
     for query in ("status=bogus", "value_min=abc", "deadline_after=hier", "topic=inconnu", "page=abc", "sort=x"):
         assert listed(client, query) == ["A"], query
+
+
+def test_default_status_and_sort_give_no_chip_and_the_sort_survives_a_removal(client):
+    open_tender(title="A", topics=[WASTE])
+    response = client.get(URL, {"status": "open", "sort": "value", "topic": WASTE, "q": ""})
+    chips = response.context["chips"]
+    assert [chip["label"] for chip in chips] == ["Thématiques\u00a0: Gestion et valorisation des déchets"]
+    assert "sort=value" in chips[0]["remove_url"] and WASTE not in chips[0]["remove_url"]
+    closed = client.get(URL, {"status": "closed"}).context["chips"]
+    assert [chip["label"] for chip in closed] == ["Statut\u00a0: Clos"]
