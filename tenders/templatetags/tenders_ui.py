@@ -51,7 +51,8 @@ def euros(amount) -> str:
         return ""
     amount = Decimal(amount)
     places = 0 if amount == amount.to_integral_value() else 2
-    return f"{number_format(amount, places, use_l10n=True, force_grouping=True)}\u00a0€"
+    # Translatable: English puts the sign first ("€150,000").
+    return _("%(amount)s\u00a0€") % {"amount": number_format(amount, places, use_l10n=True, force_grouping=True)}
 
 
 RESERVED_EXPLANATIONS = {
