@@ -287,3 +287,12 @@ def test_default_status_and_sort_give_no_chip_and_the_sort_survives_a_removal(cl
     assert "sort=value" in chips[0]["remove_url"] and WASTE not in chips[0]["remove_url"]
     closed = client.get(URL, {"status": "closed"}).context["chips"]
     assert [chip["label"] for chip in closed] == ["Statut\u00a0: Clos"]
+
+
+def test_htmx_refresh_announces_the_count(client):
+    open_tender(title="A", topics=[WASTE])
+    plain = unescape(client.get(URL).content.decode())
+    assert 'id="tender-results"' in plain and 'hx-get="/appels-d-offres/"' in plain
+    assert "1 appel d'offres trouvé" not in plain  # nothing to announce on a full page load
+    refreshed = unescape(client.get(URL, {"topic": WASTE}, headers={"HX-Request": "true"}).content.decode())
+    assert "1 appel d'offres trouvé" in refreshed
