@@ -107,12 +107,12 @@ def _clear_cache():
 # --- Rows created by data migrations (the staff group, the topics…) must survive transactional tests. -------------
 # A transactional test (live_server, transactional_db) ends with a flush that empties every table, and --reuse-db
 # then keeps that empty database for the next run. So: snapshot the migrated data once, put it back before each
-# transactional test and at the end of the session, and recreate a reused test database that lost it anyway
-# (an interrupted run).
+# transactional test and at the end of the session, and recreate a reused test database that lost it anyway, or
+# that still holds rows of a run interrupted inside a transactional test.
 MIGRATION_DATA_SENTINEL = ("SELECT 1 FROM auth_group WHERE name = %s", ["Équipe Les Canaux"])
 
 
-def _reused_test_db_lost_migration_data() -> bool:
+def _reused_test_db_is_unfit() -> bool:
     import psycopg
     from django.db import connection
 
@@ -127,7 +127,11 @@ def _reused_test_db_lost_migration_data() -> bool:
     }
     try:
         with psycopg.connect(**{key: value for key, value in params.items() if value is not None}) as conn:
-            return conn.execute(*MIGRATION_DATA_SENTINEL).fetchone() is None
+            if conn.execute(*MIGRATION_DATA_SENTINEL).fetchone() is None:
+                return True
+            # A run interrupted inside a transactional test leaves its rows behind; no migration creates these.
+            leftovers = "SELECT EXISTS (SELECT 1 FROM accounts_user) OR EXISTS (SELECT 1 FROM structures_structure)"
+            return conn.execute(leftovers).fetchone()[0]
     except psycopg.errors.UndefinedTable:
         return True
     except psycopg.OperationalError:  # no test database yet: it is about to be created and migrated
@@ -140,7 +144,7 @@ def django_db_createdb(request, django_db_modify_db_settings):
         return True
     if not request.config.getvalue("reuse_db"):
         return False
-    return _reused_test_db_lost_migration_data()
+    return _reused_test_db_is_unfit()
 
 
 def _migration_data_present() -> bool:
