@@ -1,5 +1,5 @@
 """A structure finds a tender by topic and by a word of its description, says it is interested, asks a question;
-the buyer answers; the answer shows on the tender page."""
+the buyer answers in the admin; the answer shows on the tender page."""
 
 import re
 
@@ -9,7 +9,6 @@ from playwright.sync_api import expect
 from structures.models import ReservedMarket, Topic
 from tenders.models import Interest, Question
 from tenders.services.documents import document_add
-from tenders.services.questions import question_answer
 from tests.accounts.factories import PASSWORD
 from tests.browser.axe import assert_no_axe_violations
 from tests.structures.factories import MembershipFactory, StructureFactory
@@ -55,7 +54,7 @@ def titles(page) -> list[str]:
     return page.locator(".tender-list article h3").all_inner_texts()
 
 
-def test_structure_finds_a_tender_answers_and_asks_the_buyer_answers(live_server, page, tenders, member):
+def test_structure_finds_a_tender_answers_and_asks_the_buyer_answers(live_server, browser, page, tenders, member):
     page.goto(live_server.url + "/compte/login/")
     page.get_by_label("Adresse e-mail").fill(member.email)
     page.get_by_label("Mot de passe", exact=True).fill(PASSWORD)
@@ -109,14 +108,34 @@ def test_structure_finds_a_tender_answers_and_asks_the_buyer_answers(live_server
     expect(page.get_by_text("en attente de réponse")).to_be_visible()
     assert_no_axe_violations(page)
 
-    # The buyer answers (the buyers' admin calls this service); the answer is public, the asker stays anonymous.
+    # The buyer answers in the admin (on the tender's page there), in a browser of their own.
     buyer = BuyerMembershipFactory(organisation=tenders.buyer).user
-    question_answer(question=Question.objects.get(), answer="Oui, 40 bacs de 240 litres.", by=buyer)
+    buyer_context = browser.new_context(locale="fr-FR", timezone_id="Europe/Paris")
+    admin = buyer_context.new_page()
+    admin.goto(live_server.url + "/admin/")
+    admin.get_by_label("Adresse e-mail").fill(buyer.email)
+    admin.get_by_label("Mot de passe", exact=True).fill(PASSWORD)
+    admin.get_by_role("button", name="Se connecter").click()
+    expect(admin.get_by_role("heading", level=1)).to_be_visible()
+    admin.goto(live_server.url + f"/admin/tenders/tender/{tenders.pk}/change/")
+    expect(admin.get_by_text("Les bacs de collecte sont-ils fournis ?", exact=True)).to_be_visible()
+    assert_no_axe_violations(admin)
+    admin.get_by_role("textbox", name="Réponse :").fill("Oui, 40 bacs de 240 litres.")
+    admin.get_by_role("button", name="Enregistrer et continuer les modifications").click()
+    expect(admin.locator(".messagelist")).to_contain_text("modifié avec succès")
+    buyer_context.close()
+    assert Question.objects.get().answered_at is not None
+
+    # The answer shows on the tender page, for everyone; the asker stays anonymous.
+    page.reload()
+    published = page.locator("#questions .qa-list")
+    expect(published).to_contain_text("Les bacs de collecte sont-ils fournis ?")
+    expect(published).to_contain_text("Oui, 40 bacs de 240 litres.")
+    expect(page.locator("#questions").get_by_role("link", name="répondue")).to_be_visible()  # "Vos questions"
+    assert_no_axe_violations(page)
     page.context.clear_cookies()
     page.reload()
-    qa = page.locator("#questions")
-    expect(qa.get_by_text("Les bacs de collecte sont-ils fournis ?")).to_be_visible()
-    expect(qa.get_by_text("Oui, 40 bacs de 240 litres.")).to_be_visible()
+    expect(page.locator("#questions .qa-list")).to_contain_text("Oui, 40 bacs de 240 litres.")
     expect(page.get_by_text("Compost'Insertion")).to_have_count(0)
     assert_no_axe_violations(page)
 
