@@ -70,6 +70,7 @@ def celery_worker(transactional_db, settings):
     Needs REDIS_URL (make test starts a private Redis when it is not set).
     """
     from celery.contrib.testing.worker import start_worker
+    from django.db import connections
 
     from ess2024.celery import app
 
@@ -77,6 +78,11 @@ def celery_worker(transactional_db, settings):
     settings.CELERY_TASK_ALWAYS_EAGER = False
     app.conf.task_always_eager = False
     app.conf.broker_url = settings.REDIS_URL
+    # Celery's Django fixup closes the thread's connections when the pool starts: close them first, cleanly.
+    connections.close_all()
+    # A task left in the queue by an earlier test would run against this test's rows.
+    with app.connection_for_write() as connection:
+        app.control.purge(connection=connection)
     try:
         with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10) as worker:
             yield worker
