@@ -261,3 +261,17 @@ def test_the_nav_links_to_the_page_and_marks_it_current(client):
     response = client.get(reverse("charter:index"))
 
     assert f'<a href="{reverse("charter:index")}" aria-current="page">Charte</a>' in response.content.decode()
+
+
+def test_the_home_page_shows_the_measured_shares_in_words(client):
+    AwardFactory(amount=Decimal("100000"), total_hours_planned=1000, insertion_hours_planned=50)  # ESS: counts fully
+    AwardFactory(large=True, amount=Decimal("300000"), ess_share_amount=Decimal("0"))
+
+    text = re.sub(r"\s+", " ", client.get("/").content.decode())
+
+    assert "Aujourd'hui : 25,0 %</strong> — objectif atteint" in text  # 100k of 400k
+    assert "Aujourd'hui : 7,5 %</strong> — il manque 2,5 points" in text  # 150 of 2,000 hours
+
+
+def test_the_home_page_says_nothing_measured_before_any_award(client):
+    assert "Aujourd'hui" not in client.get("/").content.decode()
