@@ -9,11 +9,11 @@ from playwright.sync_api import expect
 from matching.models import Frequency, NotificationPreference
 from tests.accounts.factories import PASSWORD
 from tests.browser.axe import assert_no_axe_violations
-from tests.matching.conftest import CATERING, ensure_reference_data
+from tests.matching.conftest import CATERING, ensure_buyers_group, ensure_reference_data
 from tests.structures.factories import MembershipFactory, StructureFactory
 from tests.tenders.factories import BuyerMembershipFactory, TenderFactory
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 TITLE = "Repas bio pour les bénévoles du village des athlètes"
 
@@ -33,6 +33,7 @@ def test_a_published_tender_reaches_the_matched_member_on_the_site_and_by_email(
 ):
     settings.SITE_URL = live_server.url  # links in emails point at this server
     ensure_reference_data()
+    ensure_buyers_group()
     buyer = BuyerMembershipFactory(organisation__name="Ville de Paris").user
     caterer = StructureFactory(
         name="Les Cuisines Solidaires du 11e", topics=[CATERING], areas=["75111"], turnover="100k-500k"

@@ -16,9 +16,23 @@ TEXTILE = "textile-et-goodies"
 
 
 def ensure_reference_data():
-    """Topics and areas come from a data migration; a transactional test elsewhere may have flushed them."""
+    """Topics and areas come from a data migration: a transactional test that ran before may have flushed them."""
     if not (Topic.objects.exists() and Area.objects.exists()):
         importlib.import_module("structures.migrations.0002_reference_data").load(apps, None)
+
+
+def ensure_buyers_group():
+    """The buyers' group and its permissions (tenders data migration 0003), after a flush by a transactional test.
+
+    The permissions themselves are recreated by the flush's post_migrate signal; the group is not.
+    """
+    from django.contrib.auth.models import Group, Permission
+
+    migration = importlib.import_module("tenders.migrations.0003_buyer_and_staff_groups")
+    group, _ = Group.objects.get_or_create(name=migration.BUYERS_GROUP)
+    group.permissions.add(
+        *Permission.objects.filter(content_type__app_label="tenders", codename__in=migration.BUYER_CODENAMES)
+    )
 
 
 @pytest.fixture

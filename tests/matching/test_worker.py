@@ -21,7 +21,7 @@ from tests.accounts.factories import UserFactory
 from tests.matching.conftest import CLEANING
 from tests.smtp import free_port
 
-pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
 
 def wait_until(predicate, timeout=30.0):
