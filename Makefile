@@ -56,8 +56,9 @@ serve: venv
 	@echo "Site : http://127.0.0.1:8000 — comptes de démonstration dans README.md (Ctrl-C pour arrêter)"
 	$(DEV) $(PY) manage.py runserver 127.0.0.1:8000
 
+# Redis too: bench_notify runs real Celery worker processes.
 bench: venv
-	$(SERVICES) --postgres -- $(PY) -m bench $(BENCH)
+	$(SERVICES) --postgres --redis -- $(PY) -m bench $(BENCH)
 
 # Stops private servers left running (after a kill -9, say); clean-data also deletes their data.
 services-stop: venv
