@@ -48,6 +48,7 @@ from matching.preferences import unsubscribe_headers, unsubscribe_url
 from matching.services import MATCH_FIELDS, TenderSide, format_euros
 from outbox.models import OutboxEmail
 from outbox.services import queue_email, queue_emails
+from structures.models import Structure
 from tenders.models import Interest, Tender, TenderStatus
 
 logger = logging.getLogger(__name__)
@@ -159,11 +160,16 @@ def _write_match_notifications(side: TenderSide) -> tuple[int, int]:
     return len(structures), len(notifications)
 
 
-def saved_search_finds(querystring: str, tender: Tender) -> bool:
-    """Whether the tender list filtered by `querystring` shows `tender` (invalid filters find nothing)."""
+def saved_search_finds(querystring: str, tender: Tender, *, structure=None) -> bool:
+    """Whether the tender list filtered by `querystring` shows `tender` (invalid filters find nothing).
+
+    `structure`: the person's structure, for the "eligible for my structure" filter (left out without one).
+    """
     from tenders.filters import TenderFilter
 
-    filterset = TenderFilter(data=QueryDict(querystring), queryset=Tender.objects.published(), request=None)
+    filterset = TenderFilter(
+        data=QueryDict(querystring), queryset=Tender.objects.published(), request=None, structure=structure
+    )
     if not filterset.is_valid():
         return False
     return filterset.qs.filter(pk=tender.pk).exists()
@@ -180,7 +186,7 @@ def _write_saved_search_notifications(side: TenderSide) -> int:
         .values("pk", "user_id", "querystring", "label", frequency=F("user__notification_preference__frequency"))
     )
     topic_ids = list(side.topics)
-    verdicts: dict[str, bool] = {}  # the same filters are evaluated once
+    verdicts: dict[tuple, bool] = {}  # the same filters (for the same structure) are evaluated once
     written, last_pk = 0, 0
     while True:
         batch = list(searches.filter(pk__gt=last_pk)[:SEARCH_BATCH])
@@ -192,9 +198,15 @@ def _write_saved_search_notifications(side: TenderSide) -> int:
         for row in batch:
             if row["user_id"] in notifications:
                 continue
-            if row["querystring"] not in verdicts:
-                verdicts[row["querystring"]] = saved_search_finds(row["querystring"], tender)
-            if not verdicts[row["querystring"]]:
+            structure = None
+            if "eligible" in QueryDict(row["querystring"]):  # depends on the person's structure
+                structure = (
+                    Structure.objects.filter(memberships__user_id=row["user_id"]).active().order_by("name").first()
+                )
+            key = (row["querystring"], structure.pk if structure else None)
+            if key not in verdicts:
+                verdicts[key] = saved_search_finds(row["querystring"], tender, structure=structure)
+            if not verdicts[key]:
                 continue
             if topic_ids and set(topic_ids) <= ignored.get(row["user_id"], set()):
                 continue
@@ -238,6 +250,8 @@ def screen(rows: list[Notification], *, now: datetime.datetime) -> dict[int, str
             skips[row.pk] = SKIP.TENDER_CLOSED
         elif not row.user.is_active:
             skips[row.pk] = SKIP.INACTIVE_USER
+        elif row.structure_id and (row.structure.archived_at or row.structure.matching_opt_out):
+            skips[row.pk] = SKIP.STRUCTURE_WITHDRAWN
         elif preferences.get(row.user_id) == Frequency.NONE:
             skips[row.pk] = SKIP.UNSUBSCRIBED
         elif row.structure_id and (row.tender_id, row.structure_id) in declined_structures:

@@ -154,6 +154,7 @@ class Notification(models.Model):
         UNSUBSCRIBED = "unsubscribed", _("La personne ne veut plus d'e-mail")
         IGNORED_TOPIC = "ignored_topic", _("Thématiques ignorées par la personne")
         INACTIVE_USER = "inactive_user", _("Compte désactivé")
+        STRUCTURE_WITHDRAWN = "structure_out", _("Structure archivée ou qui ne veut plus d'appels d'offres")
 
     tender = models.ForeignKey(Tender, on_delete=models.CASCADE, related_name="matching_notifications")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="tender_notifications")

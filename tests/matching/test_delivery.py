@@ -423,3 +423,29 @@ def test_tender_stats_for_the_buyer(make_structure, make_tender, publish):
         "not_interested": 2,
         "not_interested_reasons": {"Marché trop important pour nous": 2},
     }
+
+
+def test_a_structure_that_withdrew_before_sending_gets_nothing(make_structure, make_tender, on_commit):
+    leaving = make_structure(members=1)
+    staying = make_structure(members=1)
+    tender = make_tender()
+    ids = delivery.dispatch_tender(tender_id=tender.pk)
+    type(leaving).objects.filter(pk=leaving.pk).update(matching_opt_out=True)
+
+    on_commit(send_notifications, ids)
+
+    assert recipients() == emails_of(staying)
+    assert Notification.objects.get(structure=leaving).skip_reason == "structure_out"
+
+
+def test_a_saved_search_for_tenders_my_structure_may_bid_on(make_structure, make_tender, publish):
+    insertion = make_structure(areas=["93"], members=1, legal_form="ei")  # eligible, but far: no match
+    association = make_structure(areas=["93"], members=1, legal_form="association")
+    for structure in (insertion, association):
+        SavedSearchFactory(user=structure.memberships.get().user, querystring="eligible=on", label="Pour ma structure")
+    tender = make_tender(published=False, lots=[{"topic": CATERING, "reserved": "L2113-13"}])
+
+    publish(tender)
+
+    assert recipients() == emails_of(insertion)
+    assert Notification.objects.get().source == "saved_search"
