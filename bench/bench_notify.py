@@ -10,7 +10,8 @@ over one connection — the ceiling of this machine's SMTP path without renderin
 
 Figures: `notify.5000.seconds_1_worker`, `notify.5000.seconds_2_workers`, `notify.emails_per_s` (5,000 / the
 best of the two), `notify.smtplib_emails_per_s`. The broker is REDIS_URL's server, database 13 (nothing else
-consumes there); workers are stopped at the end, whatever happens.
+consumes there); workers are stopped at the end, whatever happens, and the recipients are deleted (the
+structures table keeps the size bench_matching measures).
 """
 
 from __future__ import annotations
@@ -86,12 +87,19 @@ def ensure_recipients() -> None:
     analyze()
 
 
-def clean() -> None:
+def clean(*, recipients: bool = False) -> None:
+    """Remove the bench tenders and emails; with `recipients`, the 5,000 structures and people too (so the
+    structures table keeps the size bench_matching measures)."""
+    from accounts.models import User
     from outbox.models import OutboxEmail
+    from structures.models import Structure
     from tenders.models import Tender
 
     Tender.objects.filter(reference__startswith="BENCH-NOTIFY-").delete()  # notifications and dispatch cascade
     OutboxEmail.objects.filter(to__startswith="bench-notify-").delete()
+    if recipients:
+        Structure.objects.filter(slug__startswith="bench-notify-").delete()
+        User.objects.filter(email__startswith="bench-notify-").delete()
 
 
 def new_tender(label: str):
@@ -278,7 +286,7 @@ def run() -> list[dict]:
             smtplib_per_s = smtplib_rate(server)
     finally:
         app.conf.task_always_eager = eager
-        clean()
+        clean(recipients=True)
     best = min(seconds.values())
     return [
         figure("notify.5000.seconds_1_worker", seconds[1], "s"),
