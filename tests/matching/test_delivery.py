@@ -153,7 +153,7 @@ def test_the_email_is_french_with_absolute_links_reasons_deadline_and_unsubscrib
     assert f"Date limite : {day} " in text and "à 12\u00a0h (dans 9 jours)" in text
     assert f"http://testserver/appels-d-offres/{tender.slug}/" in text
     assert f'href="http://testserver/appels-d-offres/{tender.slug}/"' in html
-    assert "Un nouvel appel d'offres correspond à Les Cuisines Solidaires" in text
+    assert "Un nouvel appel d'offres correspond à votre structure, Les Cuisines Solidaires :" in text
     assert (
         "Pourquoi cet appel d'offres vous correspond" in text and "Pourquoi cet appel d'offres vous correspond" in html
     )
