@@ -5,6 +5,7 @@ safe by default: DEBUG off, secure cookies, HSTS, a Content Security Policy. `se
 loosen only what they must.
 """
 
+import os
 from pathlib import Path
 
 import environ
@@ -18,7 +19,9 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 env = environ.Env()
 
 DEBUG = env.bool("DEBUG", default=False)
-SECRET_KEY = env.str("SECRET_KEY", default="")
+# Read as is: django-environ takes a value starting with "$" for the name of another variable, and Django's own
+# key generator uses "$".
+SECRET_KEY = os.environ.get("SECRET_KEY", "")
 if not SECRET_KEY:
     if not DEBUG:
         raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off (see .env.example).")

@@ -74,6 +74,17 @@ def test_settings_refuse_to_load_without_secret_key_when_debug_is_off():
         assert "loaded" not in result.stdout
 
 
+def test_a_secret_key_starting_with_a_dollar_is_kept_as_is():
+    result = run_python(
+        "-c",
+        "import django; django.setup(); from django.conf import settings as s; print(s.SECRET_KEY)",
+        SECRET_KEY="$" + "k" * 49,
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "$" + "k" * 49
+
+
 def test_production_defaults_are_safe():
     result = run_python(
         "-c",
@@ -90,7 +101,9 @@ def test_production_defaults_are_safe():
 def test_every_variable_the_settings_read_is_documented():
     read = set()
     for module in sorted((settings.BASE_DIR / "ess2024").glob("settings*.py")):
-        read |= set(re.findall(r"\benv\.\w+\(\s*\"([A-Z][A-Z0-9_]*)\"", module.read_text()))
+        text = module.read_text()
+        read |= set(re.findall(r"\benv\.\w+\(\s*\"([A-Z][A-Z0-9_]*)\"", text))
+        read |= set(re.findall(r"\bos\.environ\.get\(\s*\"([A-Z][A-Z0-9_]*)\"", text))
     example = (settings.BASE_DIR / ".env.example").read_text()
     readme = (settings.BASE_DIR / "README.md").read_text()
 
