@@ -145,7 +145,9 @@ def tender_publish(*, tender: Tender, by) -> Tender:
             problems=problems,
         )
     _set_status(locked, tender, TenderStatus.PUBLISHED, published_at=timezone.now())
-    transaction.on_commit(partial(tender_published.delay, locked.pk))
+    # robust: a broker outage must not turn a committed publication into an error page; the matching sweep
+    # (beat, every minute) dispatches any published tender whose task never ran.
+    transaction.on_commit(partial(tender_published.delay, locked.pk), robust=True)
     return locked
 
 

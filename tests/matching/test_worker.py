@@ -7,7 +7,6 @@ from contextlib import contextmanager
 
 import pytest
 from django.db import connection, transaction
-from kombu.exceptions import OperationalError
 
 from ess2024.celery import app
 from matching import delivery
@@ -128,8 +127,8 @@ def test_a_broker_outage_delays_emails_but_loses_none(celery_worker, smtp_server
     half_done = make_tender(title="Apparié pendant la panne")
 
     with broker_unreachable():
-        # 1. The publication commits but its task cannot reach the broker.
-        with pytest.raises(OperationalError), transaction.atomic():
+        # 1. The publication commits; its task cannot reach the broker, which is logged, not raised to the buyer.
+        with transaction.atomic():
             tender_publish(tender=never_dispatched, by=UserFactory())
         # 2. A tender is matched (the task ran) but the chunks cannot be queued: they stay pending.
         tender_published.apply(args=[half_done.pk])
