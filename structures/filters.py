@@ -11,12 +11,10 @@ shareable link (`/structures/?topics=restauration-durable&areas=93&q=traiteur`).
 
 import django_filters
 from django import forms
-from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from structures.models import (
-    SEARCH_CONFIG,
     Area,
     Category,
     Headcount,
@@ -26,6 +24,7 @@ from structures.models import (
     Structure,
     Topic,
 )
+from structures.search import covering_areas, full_text
 
 SORT_RELEVANCE = "relevance"
 SORT_NAME = "name"
@@ -47,27 +46,6 @@ RESERVED_FIELDS = {
     ReservedMarket.L2113_13.value: "eligible_l2113_13",
     ReservedMarket.L2113_15.value: "eligible_l2113_15",
 }
-
-
-def search_query(text: str) -> SearchQuery:
-    """French, accent- and case-insensitive web-style query: "déchets" finds "déchet", "Déchets" and "dechets"."""
-    return SearchQuery(text, config=SEARCH_CONFIG, search_type="websearch")
-
-
-def covering_areas(chosen: list[Area]) -> QuerySet:
-    """The chosen areas, their sub-areas and their ancestors.
-
-    A structure working in one arrondissement works "in Paris"; one working in all of Paris or all of France also
-    works in the 11th arrondissement. Areas are at most three levels deep (France > department > arrondissement).
-    """
-    pks = [area.pk for area in chosen]
-    return Area.objects.filter(
-        Q(pk__in=pks)
-        | Q(parent__in=pks)
-        | Q(parent__parent__in=pks)
-        | Q(children__in=pks)
-        | Q(children__children__in=pks)
-    ).values("pk")
 
 
 class StructureFilter(django_filters.FilterSet):
@@ -135,11 +113,7 @@ class StructureFilter(django_filters.FilterSet):
         fields = []
 
     def filter_search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
-        value = value.strip()
-        if not value:
-            return queryset
-        query = search_query(value)
-        return queryset.filter(search_vector=query).annotate(rank=SearchRank(F("search_vector"), query))
+        return full_text(queryset, value)
 
     def filter_topics(self, queryset, name, value):
         if not value:

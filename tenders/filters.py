@@ -13,13 +13,13 @@ import datetime
 
 import django_filters
 from django import forms
-from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.http import QueryDict
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from structures.models import SEARCH_CONFIG, Area, ReservedMarket, Structure, Topic
+from structures.models import Area, ReservedMarket, Structure, Topic
+from structures.search import covering_areas, full_text
 from tenders.models import BuyerOrganisation, Lot, Tender, TenderStatus
 
 # Status filter values (not the model's statuses: "open" and "closed" also depend on the deadline).
@@ -52,11 +52,6 @@ DEADLINE_WINDOW_CHOICES = [
     ("30", _("Dans les 30 jours")),
     ("90", _("Dans les 3 mois")),
 ]
-
-
-def search_query(text: str) -> SearchQuery:
-    """A French, accent-insensitive web-style query ("déchets -amiante", "\"espaces verts\"")."""
-    return SearchQuery(text, config=SEARCH_CONFIG, search_type="websearch")
 
 
 def eligible_condition(structure: Structure) -> Q:
@@ -185,11 +180,7 @@ class TenderFilter(django_filters.FilterSet):
     # Filters ---------------------------------------------------------------------------------------------------
 
     def filter_search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
-        value = value.strip()
-        if not value:
-            return queryset
-        query = search_query(value)
-        return queryset.filter(search_vector=query).annotate(rank=SearchRank(F("search_vector"), query))
+        return full_text(queryset, value)
 
     def filter_topic(self, queryset, name, value):
         if not value:
@@ -200,12 +191,9 @@ class TenderFilter(django_filters.FilterSet):
     def filter_place(self, queryset, name, value):
         if not value:
             return queryset
-        chosen = [area.pk for area in value]
         # The chosen areas, their sub-areas (a department's arrondissements) and their ancestors (a tender for
         # the whole department or the whole country is performed in the chosen arrondissement too).
-        areas = Area.objects.filter(Q(pk__in=chosen) | Q(parent__in=chosen) | Q(children__in=chosen))
-        areas = areas | Area.objects.filter(children__children__in=chosen)
-        links = Tender.places.through.objects.filter(tender_id=OuterRef("pk"), area__in=areas.values("pk"))
+        links = Tender.places.through.objects.filter(tender_id=OuterRef("pk"), area__in=covering_areas(value))
         return queryset.filter(Exists(links))
 
     def filter_buyer(self, queryset, name, value):

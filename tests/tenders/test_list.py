@@ -83,6 +83,8 @@ def test_place_filter_includes_sub_areas_and_wider_areas(client):
     assert set(listed(client, "place=75111")) == {"Paris 11e", "Tout Paris", "Toute la France"}
     assert set(listed(client, "place=75")) == {"Paris 11e", "Tout Paris", "Toute la France"}
     assert set(listed(client, "place=93")) == {"Saint-Denis", "Toute la France"}
+    # "Toute la France" covers every department and every arrondissement, as in the directory of structures.
+    assert set(listed(client, "place=FR")) == {"Paris 11e", "Tout Paris", "Toute la France", "Saint-Denis"}
 
 
 def test_deadline_window_and_dates(client):
