@@ -10,8 +10,7 @@ from django import template
 from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop as _noop
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_noop, ngettext
 
 from tenders.models import TenderStatus
 
@@ -52,19 +51,21 @@ def euros(amount) -> str:
     amount = Decimal(amount)
     places = 0 if amount == amount.to_integral_value() else 2
     # Translatable: English puts the sign first ("€150,000").
-    return _("%(amount)s\u00a0€") % {"amount": number_format(amount, places, use_l10n=True, force_grouping=True)}
+    # A real no-break space in the msgid (xgettext would keep a \u escape as literal text).
+    amount_text = number_format(amount, places, use_l10n=True, force_grouping=True)
+    return _("%(amount)s €") % {"amount": amount_text}
 
 
 RESERVED_EXPLANATIONS = {
-    "L2113-12": _noop(
+    "L2113-12": gettext_noop(
         "Ce lot est réservé aux entreprises adaptées (EA) et aux établissements et services d'accompagnement par "
         "le travail (ESAT), qui emploient des personnes en situation de handicap."
     ),
-    "L2113-13": _noop(
+    "L2113-13": gettext_noop(
         "Ce lot est réservé aux structures d'insertion par l'activité économique (SIAE : entreprises d'insertion, "
         "ateliers et chantiers d'insertion, associations intermédiaires…)."
     ),
-    "L2113-15": _noop(
+    "L2113-15": gettext_noop(
         "Ce lot est réservé aux entreprises de l'économie sociale et solidaire (associations, coopératives, "
         "mutuelles, fondations, entreprises agréées ESUS) pour certains services."
     ),
