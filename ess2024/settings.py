@@ -148,6 +148,8 @@ ACCOUNT_RATE_LIMITS = {
 LANGUAGE_CODE = "fr"
 LANGUAGES = [("fr", _("Français")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# DATETIME_FORMAT per language ("12 mars 2026 à 12h00" / "12 March 2026 at 12:00"): use |date:"DATETIME_FORMAT".
+FORMAT_MODULE_PATH = ["ess2024.formats"]
 TIME_ZONE = "Europe/Paris"
 USE_I18N = True
 USE_TZ = True

@@ -21,7 +21,10 @@ def deadline_text(deadline: datetime.datetime, *, now: datetime.datetime | None 
     day = formats.date_format(local, "j F Y")
     if local.day == 1 and translation.get_language() in (None, "fr"):
         day = day.replace("1 ", "1er ", 1)
-    hour = f"{local.hour}\u00a0h" if local.minute == 0 else f"{local.hour}\u00a0h\u00a0{local.minute:02d}"
+    if translation.get_language() in (None, "fr"):
+        hour = f"{local.hour}\u00a0h" if local.minute == 0 else f"{local.hour}\u00a0h\u00a0{local.minute:02d}"
+    else:
+        hour = f"{local:%H:%M}"
     days = (local.date() - today).days
     if days < 0:
         remaining = _("date dépassée")

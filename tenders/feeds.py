@@ -65,7 +65,7 @@ class TenderFeed(Feed):
         return reverse("tenders:detail", kwargs={"slug": item.slug})
 
     def item_description(self, item):
-        deadline = date_format(timezone.localtime(item.bid_deadline), "j F Y à H\\hi")
+        deadline = date_format(timezone.localtime(item.bid_deadline), "DATETIME_FORMAT")
         parts = [
             _("Acheteur : %(buyer)s") % {"buyer": item.buyer.name},
             _("Date limite : %(deadline)s") % {"deadline": deadline},

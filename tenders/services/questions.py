@@ -33,7 +33,7 @@ def questions_refusal_reason(tender: Tender) -> str | None:
         return reason
     deadline = questions_deadline(tender)
     if deadline <= timezone.now():
-        when = date_format(timezone.localtime(deadline), "j F Y à H\\hi")
+        when = date_format(timezone.localtime(deadline), "DATETIME_FORMAT")
         return _(
             "La date limite pour poser des questions est passée (%(when)s) : l'acheteur ne reçoit plus de "
             "questions sur cet appel d'offres. Les réponses déjà publiées restent consultables."
