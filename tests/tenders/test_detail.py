@@ -92,6 +92,16 @@ def test_dates_are_shown_in_paris_time(client):
     assert "12 mars 2031 à 11h00" in page(client, tender)
 
 
+def test_dates_read_naturally_on_the_english_page(client):
+    deadline = datetime.datetime(2031, 3, 12, 10, 0, tzinfo=datetime.UTC)
+    tender = TenderFactory(published=True, bid_deadline=deadline)
+
+    html = unescape(client.get("/en" + reverse("tenders:detail", kwargs={"slug": tender.slug})).content.decode())
+
+    assert "12 March 2031 at 11:00" in html
+    assert "à 11h00" not in html
+
+
 @pytest.mark.parametrize("status", [TenderStatus.DRAFT, TenderStatus.CANCELLED])
 def test_unpublished_tenders_are_not_found(client, status):
     tender = TenderFactory(status=status)  # never published (a cancelled draft has no publication date)
