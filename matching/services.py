@@ -320,7 +320,8 @@ def format_hours(value: int) -> str:
 
 
 def _quoted_list(names: list[str]) -> str:
-    quoted = [f"«\u00a0{name}\u00a0»" for name in names]
+    # Real no-break spaces in the msgid (xgettext keeps \u escapes literally); English quotes with “ ”.
+    quoted = [_("« %(name)s »") % {"name": name} for name in names]
     if len(quoted) == 1:
         return quoted[0]
     return _("%(first)s et %(last)s") % {"first": ", ".join(quoted[:-1]), "last": quoted[-1]}

@@ -1,6 +1,7 @@
 """The score (0–100, computed in SQL) and the French sentences that explain it."""
 
 import pytest
+from django.utils import translation
 
 from matching.services import match_for, structures_matching
 from structures.models import LegalForm, VerificationStatus
@@ -57,6 +58,16 @@ def test_the_topic_share_counts(make_structure, make_tender):
         f"Vous intervenez en «{NB}Gestion et valorisation des déchets{NB}», «{NB}Restauration durable{NB}» "
         f"et «{NB}Nettoyage et propreté{NB}»."
     )
+
+
+def test_the_topic_reason_quotes_as_english_does_in_english(make_structure, make_tender):
+    structure = make_structure(topics=[CATERING, CLEANING])
+    tender = make_tender(topics=[CATERING, CLEANING], estimated_value=None)
+
+    with translation.override("en"):
+        reason = match_for(tender=tender, structure=structure).reasons[0]
+
+    assert reason == "You work in “Restauration durable” and “Nettoyage et propreté”."
 
 
 @pytest.mark.parametrize(
