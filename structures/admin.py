@@ -20,6 +20,7 @@ from structures import perms, services
 from structures.forms import RejectionForm
 from structures.models import (
     Area,
+    Category,
     ImportJob,
     Invitation,
     JoinRequest,
@@ -46,6 +47,19 @@ class ArchivedFilter(admin.SimpleListFilter):
         if self.value() == "oui":
             return queryset.filter(archived_at__isnull=False)
         return queryset
+
+
+class CategoryFilter(admin.SimpleListFilter):
+    """`category` is a generated column: the admin does not see its choices, so it would list raw codes."""
+
+    title = gettext_lazy("catégorie")
+    parameter_name = "categorie"
+
+    def lookups(self, request, model_admin):
+        return Category.choices
+
+    def queryset(self, request, queryset):
+        return queryset.filter(category=self.value()) if self.value() else queryset
 
 
 class MembershipInline(admin.TabularInline):
@@ -95,7 +109,7 @@ class StructureAdmin(admin.ModelAdmin):
         "name",
         "siret",
         "legal_form",
-        "category",
+        "category_display",
         "verification_badge",
         "city",
         "member_count",
@@ -103,7 +117,7 @@ class StructureAdmin(admin.ModelAdmin):
     ]
     list_filter = [
         "verification_status",
-        "category",
+        CategoryFilter,
         "legal_form",
         ArchivedFilter,
         "esus_accredited",
@@ -113,6 +127,11 @@ class StructureAdmin(admin.ModelAdmin):
     search_fields = ["name", "siret", "=siren", "city", "contact_email"]
     date_hierarchy = "created_at"
     list_per_page = 50
+
+    @admin.display(description=gettext_lazy("catégorie"), ordering="category")
+    def category_display(self, obj):
+        return obj.category_label
+
     filter_horizontal = ["topics", "sectors", "areas"]
     inlines = [MembershipInline]
     actions = ["verify_structures", "reject_structures", "archive_structures", "restore_structures"]

@@ -119,3 +119,13 @@ def test_the_admin_form_checks_the_siret_in_french(staff_client):
     assert "clé de contrôle" in response.content.decode()
     structure.refresh_from_db()
     assert structure.siret != "12345678901234"
+
+
+def test_the_category_filter_and_column_use_labels_not_codes(staff_client):
+    StructureFactory(name="Atelier d'insertion", siae=True)
+    StructureFactory(name="Association du quartier")
+
+    page = staff_client.get(CHANGELIST, {"categorie": "siae"}).content.decode()
+
+    assert "Atelier d&#x27;insertion" in page and "Association du quartier" not in page
+    assert "Insertion (SIAE)" in page  # the filter's choice and the column, not the raw code "siae"
