@@ -286,3 +286,8 @@ PERSONAL_DATA_PROVIDERS = [
 ACCOUNT_DELETION_CHECKS = [
     "structures.services.account_deletion_check",
 ]
+
+# The staff home (/espace/ for Les Canaux staff): each entry is a callable (request) -> list of queue dicts
+# {"key": str, "label": str, "count": int, "oldest": datetime | None, "url": str, "detail": str (optional)},
+# shown in order, each count linking to its list. Apps add theirs here.
+STAFF_QUEUES: list[str] = []
