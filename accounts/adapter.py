@@ -3,6 +3,9 @@
 allauth renders them (templates/account/email/*, in the visitor's language, links built from the request); the
 rendered subject and text become an outbox row, sent on commit by a Celery task with retries. An SMTP outage no
 longer breaks a sign-up: the row waits and the sweep sends it.
+
+Those that carry a key (password reset, email confirmation, login or reset code) are ``sensitive``: the outbox
+masks the key everywhere it is shown and removes it from the database once the email has left (outbox/redaction.py).
 """
 
 from allauth.account.adapter import DefaultAccountAdapter
@@ -13,6 +16,20 @@ from django.utils import translation
 from outbox.services import queue_email
 
 TEMPLATE = "accounts/emails/allauth"
+# allauth's emails whose body holds a key (a link or a code): whoever reads it can act as the recipient.
+SENSITIVE_TEMPLATES = frozenset(
+    {
+        "email_confirmation",
+        "email_confirmation_signup",
+        "email_confirmation_code",
+        "password_reset_key",
+        "password_reset_code",
+        "login_code",
+        "reauthentication_code",
+    }
+)
+# Context values allauth passes that are secrets themselves (masked even where they are not part of a link).
+SECRET_CONTEXT_KEYS = ("key", "code", "activate_url", "password_reset_url")
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -23,10 +40,16 @@ class AccountAdapter(DefaultAccountAdapter):
             email,
             {"request": request, "email": email, "current_site": get_current_site(request), **context},
         )
+        name = template_prefix.rsplit("/", 1)[-1]
+        secrets = [str(context[key]) for key in ("key", "code") if context.get(key)]
+        if name in SENSITIVE_TEMPLATES:
+            secrets += [str(context[key]) for key in SECRET_CONTEXT_KEYS[2:] if context.get(key)]
         queue_email(
             to=email,
             template=TEMPLATE,
             context={"subject": message.subject, "body": message.body},
-            kind="compte : " + template_prefix.rsplit("/", 1)[-1],
+            kind="compte : " + name,
             language=translation.get_language(),
+            sensitive=name in SENSITIVE_TEMPLATES or bool(secrets),
+            secrets=secrets,
         )

@@ -16,6 +16,16 @@ class OutboxEmailQuerySet(models.QuerySet):
     def sent(self) -> "OutboxEmailQuerySet":
         return self.filter(status=OutboxEmail.Status.SENT)
 
+    def resendable(self) -> "OutboxEmailQuerySet":
+        """Rows that may be sent again: their body is whole (not a masked personal link, not purged)."""
+        return self.filter(sensitive=False, body_purged_at__isnull=True)
+
+    def with_body_older_than(self, cutoff) -> "OutboxEmailQuerySet":
+        """Rows done with (sent or failed) created before `cutoff` whose body is still kept (the retention purge)."""
+        return self.exclude(status=OutboxEmail.Status.QUEUED).filter(
+            body_purged_at__isnull=True, created_at__lt=cutoff
+        )
+
     def stale(self, *, before) -> "OutboxEmailQuerySet":
         """Queued rows whose sending should have happened before `before` (their task was lost or is late)."""
         return self.queued().filter(next_attempt_at__lt=before)
@@ -52,6 +62,19 @@ class OutboxEmail(models.Model):
     created_at = models.DateTimeField(_("créé le"), default=timezone.now)
     next_attempt_at = models.DateTimeField(_("prochaine tentative"), default=timezone.now)
     sent_at = models.DateTimeField(_("envoyé le"), null=True, blank=True)
+    # Secrets (outbox/redaction.py): a row carrying a personal link keeps its real body only until it leaves or
+    # finally fails; then its body and headers are replaced by their masked form. Nobody ever reads it in the admin.
+    sensitive = models.BooleanField(
+        _("contient un lien personnel"),
+        default=False,
+        help_text=_(
+            "Lien de réinitialisation, de confirmation, d'invitation ou de désabonnement : il n'est jamais affiché "
+            "et il est effacé dès l'envoi."
+        ),
+    )
+    secret_values = models.JSONField(_("valeurs secrètes"), default=list, blank=True, editable=False)
+    secrets_removed_at = models.DateTimeField(_("lien personnel effacé le"), null=True, blank=True)
+    body_purged_at = models.DateTimeField(_("contenu effacé le"), null=True, blank=True)
 
     objects = OutboxEmailQuerySet.as_manager()
 
@@ -63,6 +86,8 @@ class OutboxEmail(models.Model):
             # The sweep (requeue_stale) and the admin's status filter.
             models.Index(fields=["status", "next_attempt_at"], name="outbox_status_next_idx"),
             models.Index(fields=["status", "created_at"], name="outbox_status_created_idx"),
+            # The retention purge (purge_bodies): rows whose body is still kept, oldest first.
+            models.Index(fields=["created_at"], name="outbox_body_kept_idx", condition=Q(body_purged_at__isnull=True)),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(status__in=OutboxStatus.values), name="outbox_status_valid"),

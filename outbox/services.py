@@ -27,6 +27,14 @@ The one window left: the SMTP server accepted a message and the worker died befo
 sent committed. The row is then sent again later; its ``Message-ID`` (fixed when the row is created) is the same,
 so receiving systems can recognise the duplicate.
 
+Secrets: an email carrying a personal link (password reset, email confirmation, invitation, one-click unsubscribe)
+is ``sensitive``: the sender says so (``sensitive=True``, ``secrets=[a login code]``) and ``queue_email`` finds
+such links by itself too (``outbox/redaction.py``). The worker sends the real body; once the row is sent, or
+finally failed, ``forget_secrets`` replaces its body and headers by their masked form, so the database no longer
+holds the link. The admin only ever shows the masked form; a failed sensitive email cannot be sent again (the
+person asks for a new link). Other bodies are kept ``OUTBOX_BODY_RETENTION_DAYS`` days, then ``purge_bodies``
+empties them (the row's metadata stays).
+
 Templates: ``<template>_subject.txt`` (one line), ``<template>_body.txt`` and, optionally, ``<template>_body.html``.
 The ``.txt`` templates are rendered without HTML autoescaping (``L'appel`` stays ``L'appel``); the HTML one is
 autoescaped as usual. The context always holds ``SITE_URL``.
@@ -36,10 +44,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Mapping, Sequence
+from datetime import timedelta
 from functools import partial
 from typing import Any
 from urllib.parse import urlsplit
 
+from celery import current_app
 from django.conf import settings
 from django.core.mail import make_msgid
 from django.core.validators import validate_email
@@ -50,11 +60,17 @@ from django.template.loader import get_template
 from django.utils import timezone, translation
 
 from outbox.models import OutboxEmail
+from outbox.redaction import contains_secret, redact, redact_headers
 
 logger = logging.getLogger(__name__)
 
 # Ids per send_emails task queued by queue_emails / requeue_stale / requeue_failed (one SMTP connection each).
 CHUNK_SIZE = 100
+# Rows whose body the retention purge empties per transaction.
+PURGE_CHUNK = 1000
+# The tasks this module queues, by name: outbox/tasks.py imports this module, never the other way round.
+SEND_EMAIL_TASK = "outbox.tasks.send_email"
+SEND_EMAILS_TASK = "outbox.tasks.send_emails"
 
 
 def render_email(*, template: str, context: Mapping[str, Any], language: str | None = None) -> dict[str, str]:
@@ -94,6 +110,8 @@ def _build(
     kind: str,
     language: str | None,
     from_email: str | None,
+    sensitive: bool = False,
+    secrets: Sequence[str] = (),
 ) -> OutboxEmail:
     validate_email(to)
     if reply_to:
@@ -105,6 +123,11 @@ def _build(
     if not any(name.lower() == "message-id" for name in headers):
         headers["Message-ID"] = _message_id()
     now = timezone.now()
+    rendered = render_email(template=template, context=context, language=language)
+    secret_values = sorted({str(value) for value in secrets if value})
+    sensitive = sensitive or contains_secret(
+        rendered["body_text"], rendered["body_html"], *headers.values(), extra=secret_values
+    )
     return OutboxEmail(
         to=to,
         from_email=from_email or settings.DEFAULT_FROM_EMAIL,
@@ -114,7 +137,9 @@ def _build(
         dedupe_key=dedupe_key or None,
         created_at=now,
         next_attempt_at=now,
-        **render_email(template=template, context=context, language=language),
+        sensitive=sensitive,
+        secret_values=secret_values,
+        **rendered,
     )
 
 
@@ -124,17 +149,19 @@ def _send_on_commit(ids: Sequence[int]) -> None:
 
 
 def enqueue(ids: Sequence[int]) -> None:
-    """Queue the sending of these rows now, in chunks. A broker error is logged: the sweep will catch up."""
-    from outbox.tasks import send_email, send_emails
+    """Queue the sending of these rows now, in chunks. A broker error is logged: the sweep will catch up.
 
+    The tasks are called by name (a Celery signature), so this module does not import outbox/tasks.py; with
+    CELERY_TASK_ALWAYS_EAGER they still run in-process, as the registered task is looked up by its name.
+    """
     try:
         if len(ids) == 1:
-            send_email.delay(ids[0])
+            current_app.signature(SEND_EMAIL_TASK, args=[ids[0]]).delay()
             return
         for start in range(0, len(ids), CHUNK_SIZE):
-            send_emails.delay(list(ids[start : start + CHUNK_SIZE]))
+            current_app.signature(SEND_EMAILS_TASK, args=[list(ids[start : start + CHUNK_SIZE])]).delay()
     except Exception as error:  # kombu.OperationalError, redis.ConnectionError, OSError...
-        if send_emails.app.conf.task_always_eager:
+        if current_app.conf.task_always_eager:
             raise  # in-process tasks: an error here is a bug, not an outage
         logger.warning("Outbox: could not queue %s email(s), the sweep will send them: %r", len(ids), error)
 
@@ -151,10 +178,14 @@ def queue_email(
     kind: str = "",
     language: str | None = None,
     from_email: str | None = None,
+    sensitive: bool = False,
+    secrets: Sequence[str] = (),
 ) -> OutboxEmail:
     """Render an email, store it as a queued row, and queue its sending once the transaction commits.
 
-    With a ``dedupe_key`` already used, return the existing row and queue nothing.
+    With a ``dedupe_key`` already used, return the existing row and queue nothing. ``sensitive=True`` (or a
+    personal link found in the email) keeps the body out of sight and removes the link once the email has left;
+    ``secrets`` are values to mask that are not links (a login code).
     """
     if dedupe_key:
         existing = OutboxEmail.objects.filter(dedupe_key=dedupe_key).first()
@@ -170,6 +201,8 @@ def queue_email(
         kind=kind,
         language=language,
         from_email=from_email,
+        sensitive=sensitive,
+        secrets=secrets,
     )
     if email.dedupe_key:
         fields = {f.attname: getattr(email, f.attname) for f in OutboxEmail._meta.concrete_fields if not f.primary_key}
@@ -215,6 +248,8 @@ def queue_emails(emails: Iterable[Mapping[str, Any]]) -> list[OutboxEmail]:
             kind=item.get("kind", ""),
             language=item.get("language"),
             from_email=item.get("from_email"),
+            sensitive=item.get("sensitive", False),
+            secrets=item.get("secrets", ()),
         )
         (new_keyed if key else new_plain).append(email)
         result.append(key or email)
@@ -234,10 +269,15 @@ def queue_emails(emails: Iterable[Mapping[str, Any]]) -> list[OutboxEmail]:
 
 @transaction.atomic
 def requeue_failed(*, emails: Iterable[OutboxEmail] | None = None, ids: Iterable[int] | None = None) -> int:
-    """Give failed emails a fresh set of attempts and queue them again ("Renvoyer" in the admin)."""
+    """Give failed emails a fresh set of attempts and queue them again ("Renvoyer" in the admin).
+
+    A sensitive email (its link was removed when it failed) or one whose body was purged is not sent again: the
+    person asks for a new link instead.
+    """
     pks = [email.pk for email in emails or []] + list(ids or [])
     locked = list(
         OutboxEmail.objects.failed()
+        .resendable()
         .filter(pk__in=pks)
         .select_for_update(of=("self",))
         .order_by("pk")
@@ -248,3 +288,71 @@ def requeue_failed(*, emails: Iterable[OutboxEmail] | None = None, ids: Iterable
     )
     _send_on_commit(locked)
     return len(locked)
+
+
+def masked(email: OutboxEmail) -> dict[str, Any]:
+    """The row's body and headers as anyone may read them: every personal link masked."""
+    extra = list(email.secret_values or [])
+    return {
+        "body_text": redact(email.body_text, extra=extra),
+        "body_html": redact(email.body_html, extra=extra),
+        "headers": redact_headers(email.headers, extra=extra),
+    }
+
+
+def redact_error(error: str, *, email: OutboxEmail | None = None) -> str:
+    """An error message as it may be stored and logged (a refused header can quote a personal link)."""
+    return redact(error, extra=list(email.secret_values or []) if email is not None else ())
+
+
+@transaction.atomic
+def forget_secrets(*, ids: Iterable[int]) -> int:
+    """Replace the body and headers of the sensitive rows among `ids` that are sent or failed by their masked form.
+
+    Called by the worker in the transaction that records the sending (outbox/tasks.py); safe to call twice.
+    Returns the number of rows changed.
+    """
+    ids = list(ids)
+    if not ids:
+        return 0
+    rows = list(
+        OutboxEmail.objects.exclude(status=OutboxEmail.Status.QUEUED)
+        .filter(pk__in=ids, sensitive=True, secrets_removed_at__isnull=True)
+        .select_for_update(of=("self",))
+        .order_by("pk")
+    )
+    now = timezone.now()
+    for row in rows:
+        for name, value in masked(row).items():
+            setattr(row, name, value)
+        row.secret_values = []
+        row.secrets_removed_at = now
+    OutboxEmail.objects.bulk_update(
+        rows, ["body_text", "body_html", "headers", "secret_values", "secrets_removed_at"], batch_size=500
+    )
+    return len(rows)
+
+
+def body_retention_cutoff(now=None):
+    days = getattr(settings, "OUTBOX_BODY_RETENTION_DAYS", 90)
+    return (now or timezone.now()) - timedelta(days=days)
+
+
+@transaction.atomic
+def purge_bodies(*, before, limit: int = PURGE_CHUNK) -> int:
+    """Empty the body of at most `limit` sent or failed rows created before `before` (oldest first).
+
+    The row stays, with its metadata (recipient, subject, kind, status, attempts, error, dates); queued rows are
+    never touched. Rows another transaction holds (the worker) are skipped and purged by a later run.
+    """
+    ids = list(
+        OutboxEmail.objects.with_body_older_than(before)
+        .select_for_update(skip_locked=True, of=("self",))
+        .order_by("created_at", "pk")
+        .values_list("pk", flat=True)[:limit]
+    )
+    if ids:
+        OutboxEmail.objects.filter(pk__in=ids).update(
+            body_text="", body_html="", headers={}, secret_values=[], body_purged_at=timezone.now()
+        )
+    return len(ids)

@@ -1,4 +1,7 @@
-"""Sending the outbox (the pattern is in outbox/services.py). Tasks take ids only; a row is sent at most once."""
+"""Sending the outbox (the pattern is in outbox/services.py). Tasks take ids only; a row is sent at most once.
+
+This module imports outbox/services.py, never the other way round: the services queue these tasks by name.
+"""
 
 from __future__ import annotations
 
@@ -17,7 +20,15 @@ from django.db.models import F
 from django.utils import timezone
 
 from outbox.models import OutboxEmail
-from outbox.services import CHUNK_SIZE, enqueue
+from outbox.services import (
+    CHUNK_SIZE,
+    PURGE_CHUNK,
+    body_retention_cutoff,
+    enqueue,
+    forget_secrets,
+    purge_bodies,
+    redact_error,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -27,6 +38,8 @@ LOCK_BATCH = 50
 STALE_AFTER = timedelta(minutes=1)
 # Rows the sweep re-queues per run at most (the next run takes the rest).
 SWEEP_LIMIT = 5000
+# Rows whose body the retention purge empties per run at most (in transactions of PURGE_CHUNK rows).
+PURGE_LIMIT = 100_000
 
 
 def max_attempts() -> int:
@@ -122,6 +135,7 @@ def _record(rows: list[OutboxEmail], results: dict[int, tuple[str, bool] | None]
         if result is None:
             continue
         error, permanent = result
+        error = redact_error(error, email=row)  # a refused header may quote a personal link
         attempts = row.attempts + 1
         if permanent or attempts >= max_attempts():
             groups[(OutboxEmail.Status.FAILED, attempts, error[:2000], row.next_attempt_at)].append(row.pk)
@@ -137,6 +151,8 @@ def _record(rows: list[OutboxEmail], results: dict[int, tuple[str, bool] | None]
             status=status, attempts=attempts, last_error=error, next_attempt_at=next_attempt_at
         )
         logger.warning("Outbox: %s email(s) not sent (%s, attempt %s): %s", len(pks), status, attempts, error)
+    # Sent or finally failed: a sensitive row's link is removed now, in the transaction that records it.
+    forget_secrets(ids=[row.pk for row in rows if row.sensitive])
 
 
 def deliver(email_ids: list[int]) -> Outcome:
@@ -226,4 +242,19 @@ def requeue_stale() -> int:
         total += len(ids)
     if total:
         logger.info("Outbox: %s stale email(s) queued again", total)
+    return total
+
+
+@shared_task(name="outbox.tasks.purge_old_bodies")
+def purge_old_bodies() -> int:
+    """Beat, daily: empty the bodies of sent or failed emails older than OUTBOX_BODY_RETENTION_DAYS, by chunks."""
+    cutoff = body_retention_cutoff()
+    total = 0
+    while total < PURGE_LIMIT:
+        purged = purge_bodies(before=cutoff, limit=min(PURGE_CHUNK, PURGE_LIMIT - total))
+        total += purged
+        if purged == 0:
+            break
+    if total:
+        logger.info("Outbox: %s email bodies past their retention emptied", total)
     return total

@@ -109,6 +109,7 @@ def buyer_invite(*, organisation: BuyerOrganisation, email: str, by) -> BuyerMem
             "link_days": max(1, settings.PASSWORD_RESET_TIMEOUT // 86400),
         },
         kind="buyer_invitation",
+        sensitive=not has_password,  # the "choose a password" link: masked in the admin, removed once sent
     )
     return membership
 

@@ -79,9 +79,38 @@ def test_resend_requeues_failed_emails_only(staff_client, smtp_server, django_ca
 @pytest.mark.django_db
 @pytest.mark.parametrize(
     ("user_kwargs", "status"),
-    [({}, 302), ({"is_staff": True}, 403), ({"is_superuser": True, "is_staff": True}, 200)],
+    # A signed-in user without admin access gets the site's 403 page (ess2024/middleware.py), not a login loop.
+    [({}, 403), ({"is_staff": True}, 403), ({"is_superuser": True, "is_staff": True}, 200)],
 )
 def test_only_staff_with_permissions_see_the_outbox(client, user_kwargs, status):
     client.force_login(UserFactory(**user_kwargs))
 
     assert client.get(CHANGELIST).status_code == status
+
+
+@pytest.mark.django_db
+def test_a_failed_sensitive_email_is_not_resent_and_staff_are_told_why(staff_client):
+    email = make_email(status="failed", attempts=5, last_error="550 Inconnu", sensitive=True, body_text="[masqué]")
+
+    response = staff_client.post(CHANGELIST, {"action": "resend", "_selected_action": [email.pk]}, follow=True)
+
+    messages = [str(message) for message in response.context["messages"]]
+    assert messages == [
+        "1 courriel non renvoyé : son lien personnel a été effacé (ou son contenu, passé le délai de conservation). "
+        "Demandez à la personne d'en redemander un, par exemple avec « Mot de passe oublié ? »."
+    ]
+    email.refresh_from_db()
+    assert (email.status, email.attempts) == ("failed", 5)
+    page = staff_client.get(reverse("admin:outbox_outboxemail_change", args=[email.pk])).content.decode()
+    assert "il ne peut pas être renvoyé" in page
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "lookup", ["body_text__contains", "body_html__startswith", "headers__has_key", "secret_values"]
+)
+def test_bodies_cannot_be_filtered_on(staff_client, lookup):
+    """No oracle: ?body_text__contains=... would tell a secret character by character."""
+    make_email(body_text="Lien : http://testserver/compte/confirm-email/MQ:1tAbc:secret/")
+
+    assert staff_client.get(CHANGELIST, {lookup: "MQ"}).status_code == 400
