@@ -6,6 +6,7 @@ settings.ACCOUNT_FORMS.
 """
 
 from allauth.account import forms as allauth_forms
+from allauth.core import ratelimit
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -94,6 +95,9 @@ class AddEmailForm(allauth_forms.AddEmailForm):
         _reword(self, {"email": _("Nouvelle adresse e-mail")}, help_texts={})
 
 
+DELETE_FAILED_ACTION = "delete_account_failed"
+
+
 class AccountDeleteForm(forms.Form):
     """Deleting one's account: the password again, so a forgotten open session cannot do it."""
 
@@ -103,13 +107,28 @@ class AccountDeleteForm(forms.Form):
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
     )
 
-    def __init__(self, *args, user, **kwargs):
+    def __init__(self, *args, user, request=None, **kwargs):
         self.user = user
+        self.request = request
         super().__init__(*args, **kwargs)
 
     def clean_password(self):
+        """Wrong passwords are rate-limited like the login's (ACCOUNT_RATE_LIMITS["delete_account_failed"], allauth's
+        machinery): once the limit is reached, even the right password is refused until the period ends."""
         password = self.cleaned_data["password"]
+        if self.request is not None and not ratelimit.consume(
+            self.request, action=DELETE_FAILED_ACTION, user=self.user, dry_run=True
+        ):
+            raise forms.ValidationError(
+                _(
+                    "Trop de mots de passe erronés d'affilée : par sécurité, la suppression du compte est bloquée "
+                    "pendant quelques minutes. Réessayez plus tard."
+                ),
+                code="rate_limited",
+            )
         if not self.user.check_password(password):
+            if self.request is not None:
+                ratelimit.consume(self.request, action=DELETE_FAILED_ACTION, user=self.user)
             raise forms.ValidationError(
                 _("Ce mot de passe n'est pas le bon. Saisissez celui que vous utilisez pour vous connecter."),
                 code="wrong_password",

@@ -5,11 +5,15 @@ from django.db.models import F, Q, QuerySet
 
 from structures.models import SEARCH_CONFIG, Area
 
+# Longer searches are refused with a message by ess2024.middleware (SEARCH_MAX_LENGTH); this cut is a safety net
+# for callers that build a query from stored text (saved searches), so that no query costs seconds.
+SEARCH_MAX_LENGTH = 200
+
 
 def search_query(text: str) -> SearchQuery:
     """French, accent- and case-insensitive web-style query: "déchets" finds "déchet", "Déchets" and "dechets";
     "déchets -amiante" and "\\"espaces verts\\"" work as on a search engine."""
-    return SearchQuery(text, config=SEARCH_CONFIG, search_type="websearch")
+    return SearchQuery(text[:SEARCH_MAX_LENGTH].replace("\x00", ""), config=SEARCH_CONFIG, search_type="websearch")
 
 
 def full_text(queryset: QuerySet, text: str) -> QuerySet:

@@ -1,11 +1,12 @@
-"""Celery tasks of the structures app. They take ids, re-read the rows and call a service (structures.imports)."""
+"""Celery tasks of the structures app. They take ids, re-read the rows and call a service
+(structures.imports.services), which queues them by name: this module imports the services, never the reverse."""
 
 import logging
 
 from celery import shared_task
 from django.utils.translation import gettext as _
 
-from structures import imports
+from structures.imports import services as imports
 
 logger = logging.getLogger(__name__)
 

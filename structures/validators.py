@@ -4,6 +4,16 @@ from stdnum import luhn
 from stdnum.exceptions import InvalidChecksum, InvalidComponent, InvalidFormat, InvalidLength
 from stdnum.fr import siret as stdnum_siret
 
+# SIRENs typed to get past a form: a single repeated digit (000000000 passes Luhn) and counting sequences.
+PLACEHOLDER_SIRENS = frozenset({digit * 9 for digit in "0123456789"} | {"123456789", "987654321", "012345678"})
+
+
+def is_placeholder_siret(siret: str) -> bool:
+    """A SIREN or SIRET made only of zeros, or another well-known placeholder (a repeated digit, 123456789…).
+
+    La Poste's SIREN (356000000) is a real one: it is not a repeated digit nor a sequence."""
+    return siret[:9] in PLACEHOLDER_SIRENS or len(set(siret)) == 1
+
 
 def clean_siret(value: str) -> str:
     """Return the SIRET as 14 digits, or raise a ValidationError whose French message says how to fix it.
@@ -31,6 +41,11 @@ def clean_siret(value: str) -> str:
         ) from None
     except (InvalidFormat, InvalidLength):
         raise ValidationError(_("Le SIRET doit compter 14 chiffres."), code="invalid_format") from None
+    if is_placeholder_siret(compact):
+        raise ValidationError(
+            _("Ce numéro SIRET est un numéro d'exemple, pas celui d'une structure : saisissez le vrai SIRET."),
+            code="placeholder",
+        )
     return compact
 
 

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from django.http import Http404
-from django.utils.translation import gettext
-
+from ess2024.admin_scoping import NotFoundInsteadOfRedirectMixin  # noqa: F401  (re-exported for tenders/admin/*)
 from tenders import perms
 from tenders.models import (
     Tender,
@@ -15,16 +13,6 @@ from tenders.models import (
 
 def scoped_tenders(request):
     return Tender.objects.for_buyer(request.user)
-
-
-class NotFoundInsteadOfRedirectMixin:
-    """Django's admin redirects to its index when an object is missing; we answer 404 (and never say why)."""
-
-    def get_object(self, request, object_id, from_field=None):
-        obj = super().get_object(request, object_id, from_field)
-        if obj is None:
-            raise Http404(gettext("Cet élément n'existe pas."))
-        return obj
 
 
 class StaffOnlyMixin:

@@ -467,3 +467,38 @@ def test_a_check_that_crashes_leaves_the_job_failed_not_checking_forever(staff, 
     job.refresh_from_db()
     assert job.status == ImportJob.Status.FAILED
     assert "renvoyez le fichier" in job.error
+
+
+def test_a_nul_byte_in_a_cell_is_a_row_error_not_a_failed_job(client, staff, django_capture_on_commit_callbacks):
+    """Issue 8: a cell holding a NUL byte ended the whole job as "erreur inattendue"."""
+    data = csv_bytes(
+        f"{SIRET_A};Bonne structure;scop;;;;;;;",
+        f"{SIRET_B};Nom\x00piégé;scop;;;;;;;",
+        f"{SIRET_C};Description piégée;scop;;;;;Texte\x00;;",
+    )
+    job = upload(client, data, django_capture_on_commit_callbacks=django_capture_on_commit_callbacks)
+
+    assert job.status == ImportJob.Status.CHECKED
+    assert (job.total_rows, job.created_count, job.rejected_count) == (3, 1, 2)
+    errors = {entry["line"]: " ".join(entry["errors"]) for entry in job.report}
+    assert "caractère nul" in errors[3] and "caractère nul" in errors[4]
+    assert all("\x00" not in str(entry) for entry in job.report)
+
+    job = apply(client, job, django_capture_on_commit_callbacks)
+    assert job.status == ImportJob.Status.DONE
+    assert list(Structure.objects.values_list("name", flat=True)) == ["Bonne structure"]
+
+
+def test_a_nul_byte_in_a_header_is_ignored_like_any_unknown_column(client, staff, django_capture_on_commit_callbacks):
+    data = csv_bytes(f"{SIRET_A};Bonne structure;scop;;;;;;;;x", header=HEADER + ";col\x00onne")
+    job = upload(client, data, django_capture_on_commit_callbacks=django_capture_on_commit_callbacks)
+    assert job.status == ImportJob.Status.CHECKED
+    assert job.created_count == 1
+    assert "\x00" not in job.error
+
+
+def test_a_description_longer_than_the_model_allows_is_a_row_error(client, staff, django_capture_on_commit_callbacks):
+    data = csv_bytes(f"{SIRET_A};Trop bavarde;scop;;;;;{'mot ' * 2000};;")
+    job = upload(client, data, django_capture_on_commit_callbacks=django_capture_on_commit_callbacks)
+    assert job.rejected_count == 1
+    assert "5000 caractères au plus" in " ".join(job.report[0]["errors"])
