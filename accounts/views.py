@@ -21,10 +21,13 @@ from accounts.services import AccountDeletionRefused, user_delete, user_deletion
 def dashboard(request):
     """`/espace/`: each app contributes a panel (settings.DASHBOARD_PANELS); a panel may be None (not relevant).
 
-    When only the account panel applies (a brand-new user), the page says what one can do next.
+    When only the account panel applies (a brand-new user), the page says what one can do next. A panel marked
+    "exclusive" (the staff home, backoffice.panels) is the role's whole page: only the account panel follows it.
     """
     panels = []
     for dotted in settings.DASHBOARD_PANELS:
+        if any(panel.get("exclusive") for panel in panels) and dotted != "accounts.panels.account_panel":
+            continue
         panel = import_string(dotted)(request)
         if panel is not None:
             panels.append(panel)
@@ -56,7 +59,7 @@ def personal_data_download(request):
 @require_http_methods(["GET", "POST"])
 def account_delete(request):
     problems = user_deletion_problems(user=request.user)
-    form = AccountDeleteForm(request.POST or None, user=request.user)
+    form = AccountDeleteForm(request.POST or None, user=request.user, request=request)
     if request.method == "POST" and not problems and form.is_valid():
         try:
             user_delete(user=request.user)

@@ -137,23 +137,33 @@ class StructureAdmin(admin.ModelAdmin):
     actions = ["verify_structures", "reject_structures", "archive_structures", "restore_structures"]
     readonly_fields = [
         "siren",
-        "category",
-        "eligible_l2113_12",
-        "eligible_l2113_13",
-        "eligible_l2113_15",
+        "category_display",
+        "eligible_12",
+        "eligible_13",
+        "eligible_15",
         "verification_status",
         "rejection_reason",
         "verified_at",
-        "verified_by",
+        "verified_by_display",
         "archived_at",
         "created_at",
         "updated_at",
         "public_link",
+        "review_link",
     ]
     fieldsets = [
         (
             gettext_lazy("Vérification"),
-            {"fields": ["verification_status", "rejection_reason", "verified_at", "verified_by", "archived_at"]},
+            {
+                "fields": [
+                    "review_link",
+                    "verification_status",
+                    "rejection_reason",
+                    "verified_at",
+                    "verified_by_display",
+                    "archived_at",
+                ]
+            },
         ),
         (
             gettext_lazy("Identité"),
@@ -165,8 +175,8 @@ class StructureAdmin(admin.ModelAdmin):
                     "siren",
                     "legal_form",
                     "esus_accredited",
-                    "category",
-                    ("eligible_l2113_12", "eligible_l2113_13", "eligible_l2113_15"),
+                    "category_display",
+                    ("eligible_12", "eligible_13", "eligible_15"),
                     "address",
                     ("postcode", "city"),
                     "website",
@@ -217,6 +227,33 @@ class StructureAdmin(admin.ModelAdmin):
     def member_count(self, obj):
         return obj.member_count
 
+    @admin.display(description=gettext_lazy("vérifiée par"))
+    def verified_by_display(self, obj):
+        return str(obj.verified_by) if obj.verified_by_id else "—"
+
+    @admin.display(description=gettext_lazy("éligible L2113-12 (EA/ESAT)"))
+    def eligible_12(self, obj):
+        return _("Oui") if obj.eligible_l2113_12 else _("Non")
+
+    @admin.display(description=gettext_lazy("éligible L2113-13 (SIAE)"))
+    def eligible_13(self, obj):
+        return _("Oui") if obj.eligible_l2113_13 else _("Non")
+
+    @admin.display(description=gettext_lazy("éligible L2113-15 (ESS)"))
+    def eligible_15(self, obj):
+        return _("Oui") if obj.eligible_l2113_15 else _("Non")
+
+    @admin.display(description=gettext_lazy("décision"))
+    def review_link(self, obj):
+        """The staff verification page: identity checks, members, history, and the Vérifier / Refuser buttons."""
+        if not obj.pk:
+            return "-"
+        return format_html(
+            '<a class="button" href="{}">{}</a>',
+            reverse("backoffice:structure", args=[obj.pk]),
+            _("Vérifier, refuser ou demander une précision"),
+        )
+
     @admin.display(description=gettext_lazy("fiche publique"))
     def public_link(self, obj):
         if not obj.pk:
@@ -233,8 +270,8 @@ class StructureAdmin(admin.ModelAdmin):
             services.structure_verify,
             lambda n: (
                 ngettext(
-                    "%(count)d structure vérifiée : ses administrateurs reçoivent un e-mail.",
-                    "%(count)d structures vérifiées : leurs administrateurs reçoivent un e-mail.",
+                    "%(count)d structure vérifiée : ses membres reçoivent un e-mail.",
+                    "%(count)d structures vérifiées : leurs membres reçoivent un e-mail.",
                     n,
                 )
                 % {"count": n}
@@ -245,7 +282,7 @@ class StructureAdmin(admin.ModelAdmin):
         description=gettext_lazy("Refuser les structures sélectionnées (avec un motif)…"), permissions=["verify"]
     )
     def reject_structures(self, request, queryset):
-        """An intermediate page asks for the reason (sent to the structures' administrators), then rejects."""
+        """An intermediate page asks for the reason (sent to the structures' members), then rejects."""
         form = RejectionForm(request.POST if "apply" in request.POST else None)
         if "apply" in request.POST and form.is_valid():
             _run(
@@ -255,8 +292,8 @@ class StructureAdmin(admin.ModelAdmin):
                 services.structure_reject,
                 lambda n: (
                     ngettext(
-                        "%(count)d structure refusée : ses administrateurs reçoivent le motif par e-mail.",
-                        "%(count)d structures refusées : leurs administrateurs reçoivent le motif par e-mail.",
+                        "%(count)d structure refusée : ses membres reçoivent le motif par e-mail.",
+                        "%(count)d structures refusées : leurs membres reçoivent le motif par e-mail.",
                         n,
                     )
                     % {"count": n}
@@ -302,13 +339,14 @@ class StructureAdmin(admin.ModelAdmin):
 
 @admin.register(StructureToVerify)
 class StructureToVerifyAdmin(StructureAdmin):
-    """The queue: pending structures, oldest first."""
+    """The queue: pending structures, newest first (today's sign-ups on top; "Créée le" sorts both ways), labels
+    and not codes, few enough columns to fit 1,280 px. Each row links to the staff verification page."""
 
-    list_display = ["name", "siret", "legal_form", "category", "city", "member_count", "created_at"]
-    list_filter = ["category", "legal_form", ("topics", admin.RelatedOnlyFieldListFilter)]
+    list_display = ["name", "legal_form", "category_display", "city", "member_count", "created_at", "review_link"]
+    list_filter = [CategoryFilter, "legal_form", ("topics", admin.RelatedOnlyFieldListFilter)]
     date_hierarchy = None
     actions = ["verify_structures", "reject_structures"]
-    ordering = ["created_at"]
+    ordering = ["-created_at", "-pk"]
 
     def get_queryset(self, request):
         return (

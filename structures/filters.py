@@ -1,8 +1,9 @@
 """The directory's filters (`/structures/`), shared by the page and its CSV export (`/structures/export.csv`).
 
-`StructureFilter(data=request.GET, queryset=Structure.objects.listed())` filters; `DirectoryDisplayForm` reads the
-sort order and the page size, which are not filters (they get no "active filter" chip). `directory_queryset()`
-applies both and is what the page, the export and the benchmark call, so they always agree.
+`StructureFilter(data=request.GET, queryset=directory_structures())` filters (verified structures only, see
+structures.visibility); `DirectoryDisplayForm` reads the sort order and the page size, which are not filters (they
+get no "active filter" chip). `directory_queryset()` applies both and is what the page, the export and the
+benchmark call, so they always agree.
 
 Every filter on a many-to-many relation is an `EXISTS` subquery rather than a join: no `DISTINCT`, one row per
 structure. Topics and sectors are named by slug and areas by code in the URL, so a filtered list is a readable,
@@ -14,6 +15,7 @@ from django import forms
 from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from structures.categories import category_expression
 from structures.models import (
     Area,
     Category,
@@ -25,6 +27,7 @@ from structures.models import (
     Topic,
 )
 from structures.search import covering_areas, full_text
+from structures.visibility import directory_structures
 
 SORT_RELEVANCE = "relevance"
 SORT_NAME = "name"
@@ -83,11 +86,6 @@ class StructureFilter(django_filters.FilterSet):
         widget=forms.CheckboxSelectMultiple,
         help_text=_("Les structures qui peuvent répondre à un lot réservé au titre de cet article."),
     )
-    verified = django_filters.BooleanFilter(
-        label=_("Structures vérifiées uniquement"),
-        method="filter_verified",
-        widget=forms.CheckboxInput,
-    )
     legal_form = django_filters.MultipleChoiceFilter(
         label=_("Forme juridique"),
         choices=LegalForm.choices,
@@ -134,7 +132,12 @@ class StructureFilter(django_filters.FilterSet):
         return queryset.filter(Exists(links))
 
     def filter_category(self, queryset, name, value):
-        return queryset.filter(category__in=value) if value else queryset
+        # The platform's one rule (structures.categories): ESS by legal form or ESUS accreditation, TPE/PME by size.
+        return (
+            queryset.alias(counted_category=category_expression()).filter(counted_category__in=value)
+            if value
+            else queryset
+        )
 
     def filter_legal_form(self, queryset, name, value):
         return queryset.filter(legal_form__in=value) if value else queryset
@@ -149,9 +152,6 @@ class StructureFilter(django_filters.FilterSet):
         for market in value:
             condition |= Q(**{RESERVED_FIELDS[market]: True})
         return queryset.filter(condition)
-
-    def filter_verified(self, queryset, name, value):
-        return queryset.verified() if value else queryset
 
     @property
     def searching(self) -> bool:
@@ -197,7 +197,7 @@ def directory_queryset(data, *, queryset: QuerySet | None = None):
     Invalid filter values (an unknown topic slug, say) are ignored rather than emptying the list: the form keeps
     its errors for the page to show, and the valid filters still apply.
     """
-    filterset = StructureFilter(data=data, queryset=queryset if queryset is not None else Structure.objects.listed())
+    filterset = StructureFilter(data=data, queryset=queryset if queryset is not None else directory_structures())
     display = DirectoryDisplayForm(data=data)
     searching = filterset.searching
     sort = display.sort_for(searching=searching)

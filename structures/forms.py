@@ -40,6 +40,12 @@ class SiretForm(forms.Form):
         siret = clean_siret(self.cleaned_data["siret"])
         existing = Structure.objects.filter(siret=siret).first()
         if existing is not None:
+            if not Structure.objects.listed().filter(pk=existing.pk).exists():
+                # Archived or rejected: not public, so neither its name nor a way to join it is shown.
+                raise forms.ValidationError(
+                    _("Ce SIRET est déjà enregistré sur la plateforme. Écrivez à l'équipe des Canaux si besoin."),
+                    code="duplicate_hidden",
+                )
             self.existing_structure = existing
             raise forms.ValidationError(
                 _("Cette structure est déjà inscrite. Si vous en faites partie, demandez à rejoindre son équipe."),
@@ -301,6 +307,7 @@ class JoinRequestForm(forms.Form):
 class RejectionForm(forms.Form):
     reason = forms.CharField(
         label=_("Motif du refus"),
+        max_length=2000,
         help_text=_("Envoyé tel quel aux administrateurs de la structure : dites ce qu'ils peuvent corriger."),
         error_messages={"required": _("Indiquez le motif du refus.")},
         widget=forms.Textarea(attrs={"rows": 4}),

@@ -269,8 +269,8 @@ class Structure(models.Model):
         _("personnes en insertion accueillies par an"), null=True, blank=True
     )
     insertion_hours_per_year = models.PositiveIntegerField(_("heures d'insertion par an"), null=True, blank=True)
-    description = models.TextField(_("description de l'activité"), blank=True)
-    references = models.TextField(_("références (clients passés)"), blank=True)
+    description = models.TextField(_("description de l'activité"), max_length=5000, blank=True)
+    references = models.TextField(_("références (clients passés)"), max_length=3000, blank=True)
     website = models.URLField(_("site web"), blank=True)
     logo = models.ImageField(_("logo"), upload_to=logo_path, blank=True)
     contact_name = models.CharField(_("nom du contact"), max_length=150, blank=True)
@@ -280,7 +280,7 @@ class Structure(models.Model):
     verification_status = models.CharField(
         _("vérification"), max_length=16, choices=VerificationStatus.choices, default=VerificationStatus.PENDING
     )
-    rejection_reason = models.TextField(_("motif du refus"), blank=True)
+    rejection_reason = models.TextField(_("motif du refus"), max_length=2000, blank=True)
     verified_at = models.DateTimeField(_("vérifiée le"), null=True, blank=True)
     verified_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -314,6 +314,13 @@ class Structure(models.Model):
             # The directory's default and "newest" sorts read an index instead of sorting every row.
             models.Index(fields=["name", "id"], name="structure_name_idx"),
             models.Index(fields=["created_at", "id"], name="structure_created_idx"),
+            # The staff's verification queue (backoffice): its count, oldest item and newest-first page read this
+            # small index only, however many verified structures there are.
+            models.Index(
+                fields=["created_at", "id"],
+                condition=Q(verification_status="pending", archived_at__isnull=True),
+                name="structure_pending_idx",
+            ),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(siret__regex=r"^[0-9]{14}$"), name="structure_siret_14_digits"),
@@ -416,7 +423,7 @@ class JoinRequest(models.Model):
 
     structure = models.ForeignKey(Structure, on_delete=models.CASCADE, related_name="join_requests")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="join_requests")
-    message = models.TextField(_("message"), blank=True)
+    message = models.TextField(_("message"), max_length=2000, blank=True)
     status = models.CharField(_("statut"), max_length=8, choices=Status.choices, default=Status.PENDING)
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

@@ -15,7 +15,7 @@ def structure_panel(request):
     structures = list(
         Structure.objects.for_member(user)
         .active()
-        .prefetch_related("topics", "sectors", "areas")
+        .prefetch_related("topics", "sectors", "areas", "clarification_requests")
         .annotate(
             pending_requests=Count(
                 "join_requests", filter=Q(join_requests__status=JoinRequest.Status.PENDING), distinct=True

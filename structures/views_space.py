@@ -151,7 +151,8 @@ def _wizard_finish(request, state: dict):
 @login_required
 def join_request_create(request, siret: str):
     """Ask to join a structure already registered (offered when its SIRET is typed in the wizard)."""
-    structure = get_object_or_404(Structure.objects.active(), siret=siret)
+    # Like its public page: an archived or rejected structure is a 404 here too, and takes no join request.
+    structure = get_object_or_404(Structure.objects.listed(), siret=siret)
     if structure.memberships.filter(user=request.user).exists():
         return redirect("structures_space:detail", slug=structure.slug)
     form = JoinRequestForm(request.POST or None)

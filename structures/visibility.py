@@ -1,4 +1,9 @@
-"""Who may see what on the public directory. Pure functions of the user, tested directly."""
+"""Who may see what on the public directory. Pure functions of the user, tested directly.
+
+Which structures are listed (`directory_structures`): verified ones that are not archived. A pending structure is
+not in the directory nor in buyers' exports until Les Canaux staff verify it, but it is still matched with tenders
+and may use alerts, interest, questions and meet-ups; a rejected one is visible to its members only (their space).
+"""
 
 
 def is_buyer(user) -> bool:
@@ -24,3 +29,10 @@ def can_export(user) -> bool:
 def can_import(user) -> bool:
     """Bulk imports of structures are a Les Canaux staff tool."""
     return user.is_authenticated and user.is_platform_staff
+
+
+def directory_structures():
+    """The structures the public directory and the buyers' CSV export list: verified and not archived."""
+    from structures.models import Structure
+
+    return Structure.objects.listed().verified()

@@ -20,7 +20,8 @@ WASTE = "gestion-et-valorisation-des-dechets"
 
 @pytest.fixture
 def directory(transactional_db):
-    """Structures in Seine-Saint-Denis working on waste, whose text says "déchet" or "Déchets" — or not."""
+    """Verified structures (the directory lists no other) in Seine-Saint-Denis working on waste, whose text says
+    "déchet" or "Déchets" — or not."""
     StructureFactory(
         name="Recyclerie du Canal",
         legal_form=LegalForm.ASSOCIATION,
@@ -38,6 +39,7 @@ def directory(transactional_db):
         description="Déchets ménagers et biodéchets : tri, compostage, sensibilisation.",
         topics=[WASTE],
         areas=["FR"],  # works everywhere, hence in Seine-Saint-Denis too
+        verified=True,
     )
     StructureFactory(
         name="Réemploi Textile",
@@ -45,6 +47,7 @@ def directory(transactional_db):
         description="Collecte de vêtements et réparation.",  # the topic and the area, but not the word
         topics=[WASTE],
         areas=["93"],
+        verified=True,
     )
     StructureFactory(
         name="Déchets Verts du Val",  # the word, but another area
@@ -52,6 +55,7 @@ def directory(transactional_db):
         description="Entretien des espaces verts.",
         topics=[WASTE],
         areas=["94"],
+        verified=True,
     )
     StructureFactory(
         name="Traiteur Zéro Déchet",  # the word and the area, but another topic
@@ -59,6 +63,7 @@ def directory(transactional_db):
         description="Repas bio.",
         topics=["restauration-durable"],
         areas=["93"],
+        verified=True,
     )
 
 

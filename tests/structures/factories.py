@@ -44,3 +44,9 @@ class MembershipFactory(factory.django.DjangoModelFactory):
     structure = factory.SubFactory(StructureFactory)
     user = factory.SubFactory(UserFactory)
     role = Membership.Role.ADMIN
+
+
+class ListedStructureFactory(StructureFactory):
+    """A structure the public directory lists: verified (pending ones wait for staff, issue 10)."""
+
+    verification_status = VerificationStatus.VERIFIED

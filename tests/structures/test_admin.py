@@ -28,8 +28,28 @@ def test_the_queue_lists_pending_structures_only(staff_client, django_assert_max
     with django_assert_max_num_queries(20):
         response = staff_client.get(QUEUE)
     assert response.status_code == 200
-    assert list(response.context["cl"].result_list) == pending
+    assert list(response.context["cl"].result_list) == pending[::-1]  # newest first
     assert "Déjà vérifiée" not in response.content.decode()
+
+
+def test_the_queue_and_the_change_page_speak_french_labels_not_codes(staff_client):
+    structure = StructureFactory(disability=True, name="Atelier protégé")
+    html = staff_client.get(QUEUE).content.decode()
+    assert "Handicap (EA/ESAT)" in html
+    assert ">disability<" not in html and "=disability" not in html or "categorie=disability" in html
+    assert reverse("backoffice:structure", args=[structure.pk]) in html
+    assert staff_client.get(QUEUE, {"o": "6"}).status_code == 200  # "Créée le", oldest first
+
+    staff = UserFactory(platform_staff=True, first_name="Camille", last_name="Roux")
+    from structures import services
+
+    services.structure_verify(structure=structure, by=staff)
+    page = staff_client.get(reverse("admin:structures_structure_change", args=[structure.pk])).content.decode()
+    assert "Vérifiée par" in page and "Verified by" not in page
+    assert "Oui" in page and "Non" in page
+    assert "True" not in page and "False" not in page
+    assert "Handicap (EA/ESAT)" in page
+    assert "Vérifier, refuser ou demander une précision" in page
 
 
 def test_staff_verify_through_the_admin_action_and_the_administrators_are_emailed(
@@ -60,7 +80,7 @@ def test_staff_verify_through_the_admin_action_and_the_administrators_are_emaile
 def test_reject_asks_for_a_reason_on_an_intermediate_page(staff_client):
     admin = MembershipFactory()
     second_admin = MembershipFactory(structure=admin.structure)
-    MembershipFactory(structure=admin.structure, role=Membership.Role.MEMBER)
+    member = MembershipFactory(structure=admin.structure, role=Membership.Role.MEMBER)
     structure = admin.structure
     data = {"action": "reject_structures", ACTION_CHECKBOX_NAME: [structure.pk]}
     page = staff_client.post(CHANGELIST, data)
@@ -80,7 +100,9 @@ def test_reject_asks_for_a_reason_on_an_intermediate_page(staff_client):
     assert structure.verification_status == VerificationStatus.REJECTED
     assert structure.rejection_reason == "Le SIRET correspond à une autre activité."
     emails = OutboxEmail.objects.filter(kind="structure_rejected")
-    assert sorted(emails.values_list("to", flat=True)) == sorted([admin.user.email, second_admin.user.email])
+    assert sorted(emails.values_list("to", flat=True)) == sorted(
+        [admin.user.email, second_admin.user.email, member.user.email]
+    )
     assert all("Le SIRET correspond à une autre activité." in e.body_text for e in emails)
 
 

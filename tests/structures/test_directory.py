@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from structures.models import LegalForm, Sector, Structure, VerificationStatus
 from tests.accounts.factories import UserFactory
-from tests.structures.factories import MembershipFactory, StructureFactory
+from tests.structures.factories import ListedStructureFactory, MembershipFactory, StructureFactory
 from tests.tenders.factories import BuyerMembershipFactory
 
 pytestmark = pytest.mark.django_db
@@ -32,20 +32,30 @@ def get(client, **params):
     return response
 
 
-def test_lists_pending_and_verified_structures_but_never_rejected_or_archived(client):
+def test_lists_only_verified_structures_never_pending_rejected_or_archived(client):
     StructureFactory(name="En attente")
-    StructureFactory(name="Vérifiée", verified=True)
+    ListedStructureFactory(name="Vérifiée")
+    ListedStructureFactory(name="Vérifiée aussi")
     StructureFactory(name="Refusée", verification_status=VerificationStatus.REJECTED, rejection_reason="Doublon")
-    StructureFactory(name="Archivée", archived_at=timezone.now())
+    ListedStructureFactory(name="Archivée", archived_at=timezone.now())
 
     response = get(client)
 
-    assert names(response) == ["En attente", "Vérifiée"]
+    assert names(response) == ["Vérifiée", "Vérifiée aussi"]
     assert "2 structures" in response.content.decode()
 
 
+def test_pending_structures_are_not_listed_even_for_staff_or_buyers(client):
+    StructureFactory(name="En attente")
+    ListedStructureFactory(name="Vérifiée")
+    for user in (UserFactory(platform_staff=True), BuyerMembershipFactory().user):
+        client.force_login(user)
+        assert names(get(client)) == ["Vérifiée"]
+        assert names(get(client, q="")) == ["Vérifiée"]
+
+
 def test_card_shows_legal_form_category_topics_areas_headcount_and_badge(client):
-    StructureFactory(
+    ListedStructureFactory(
         name="Cuisine Solidaire",
         legal_form=LegalForm.SCIC,
         headcount="10-49",
@@ -65,10 +75,10 @@ def test_card_shows_legal_form_category_topics_areas_headcount_and_badge(client)
 
 
 def test_filter_by_topics_keeps_structures_with_any_chosen_topic(client):
-    StructureFactory(name="Déchets", topics=[WASTE])
-    StructureFactory(name="Traiteur", topics=[CATERING])
-    StructureFactory(name="Les deux", topics=[WASTE, CATERING])
-    StructureFactory(name="Aucune")
+    ListedStructureFactory(name="Déchets", topics=[WASTE])
+    ListedStructureFactory(name="Traiteur", topics=[CATERING])
+    ListedStructureFactory(name="Les deux", topics=[WASTE, CATERING])
+    ListedStructureFactory(name="Aucune")
 
     assert names(get(client, topics=WASTE)) == ["Déchets", "Les deux"]
     assert names(get(client, topics=[WASTE, CATERING])) == ["Déchets", "Les deux", "Traiteur"]
@@ -76,18 +86,18 @@ def test_filter_by_topics_keeps_structures_with_any_chosen_topic(client):
 
 def test_filter_by_sectors(client):
     environment = Sector.objects.get(slug="environnement")
-    kept = StructureFactory(name="Verte")
+    kept = ListedStructureFactory(name="Verte")
     kept.sectors.add(environment)
-    StructureFactory(name="Autre")
+    ListedStructureFactory(name="Autre")
 
     assert names(get(client, sectors="environnement")) == ["Verte"]
 
 
 def test_filter_by_category_and_legal_form(client):
-    StructureFactory(name="Asso", legal_form=LegalForm.ASSOCIATION)
-    StructureFactory(name="Insertion", legal_form=LegalForm.EI)
-    StructureFactory(name="Chantier", legal_form=LegalForm.ACI)
-    StructureFactory(name="Atelier protégé", legal_form=LegalForm.ESAT)
+    ListedStructureFactory(name="Asso", legal_form=LegalForm.ASSOCIATION)
+    ListedStructureFactory(name="Insertion", legal_form=LegalForm.EI)
+    ListedStructureFactory(name="Chantier", legal_form=LegalForm.ACI)
+    ListedStructureFactory(name="Atelier protégé", legal_form=LegalForm.ESAT)
 
     assert names(get(client, category="siae")) == ["Chantier", "Insertion"]
     assert names(get(client, category=["siae", "disability"])) == ["Atelier protégé", "Chantier", "Insertion"]
@@ -96,19 +106,19 @@ def test_filter_by_category_and_legal_form(client):
 
 
 def test_filter_by_headcount(client):
-    StructureFactory(name="Petite", headcount="1-9")
-    StructureFactory(name="Moyenne", headcount="50-249")
-    StructureFactory(name="Sans effectif")
+    ListedStructureFactory(name="Petite", headcount="1-9")
+    ListedStructureFactory(name="Moyenne", headcount="50-249")
+    ListedStructureFactory(name="Sans effectif")
 
     assert names(get(client, headcount="1-9")) == ["Petite"]
 
 
 def test_filter_by_area_includes_sub_areas_and_the_areas_that_cover_it(client):
-    StructureFactory(name="Onzième", areas=["75111"])
-    StructureFactory(name="Tout Paris", areas=["75"])
-    StructureFactory(name="Toute la France", areas=["FR"])
-    StructureFactory(name="Seine-Saint-Denis", areas=["93"])
-    StructureFactory(name="Nulle part")
+    ListedStructureFactory(name="Onzième", areas=["75111"])
+    ListedStructureFactory(name="Tout Paris", areas=["75"])
+    ListedStructureFactory(name="Toute la France", areas=["FR"])
+    ListedStructureFactory(name="Seine-Saint-Denis", areas=["93"])
+    ListedStructureFactory(name="Nulle part")
 
     # The 11th arrondissement: who works there, in all of Paris, or everywhere.
     assert names(get(client, areas="75111")) == ["Onzième", "Tout Paris", "Toute la France"]
@@ -124,11 +134,11 @@ def test_filter_by_area_includes_sub_areas_and_the_areas_that_cover_it(client):
 
 
 def test_filter_by_reserved_market_eligibility(client):
-    StructureFactory(name="Asso", legal_form=LegalForm.ASSOCIATION)
-    StructureFactory(name="Insertion", legal_form=LegalForm.EI)
-    StructureFactory(name="ESAT", legal_form=LegalForm.ESAT)
-    StructureFactory(name="TPE agréée", legal_form=LegalForm.TPE, esus_accredited=True)
-    StructureFactory(name="TPE", legal_form=LegalForm.TPE)
+    ListedStructureFactory(name="Asso", legal_form=LegalForm.ASSOCIATION)
+    ListedStructureFactory(name="Insertion", legal_form=LegalForm.EI)
+    ListedStructureFactory(name="ESAT", legal_form=LegalForm.ESAT)
+    ListedStructureFactory(name="TPE agréée", legal_form=LegalForm.TPE, esus_accredited=True)
+    ListedStructureFactory(name="TPE", legal_form=LegalForm.TPE)
 
     assert names(get(client, reserved="L2113-12")) == ["ESAT"]
     assert names(get(client, reserved="L2113-13")) == ["Insertion"]
@@ -138,55 +148,55 @@ def test_filter_by_reserved_market_eligibility(client):
 
 def test_verified_only(client):
     StructureFactory(name="En attente")
-    StructureFactory(name="Vérifiée", verified=True)
+    ListedStructureFactory(name="Vérifiée", verified=True)
 
     assert names(get(client, verified="on")) == ["Vérifiée"]
 
 
 @pytest.mark.parametrize("query", ["déchets", "Déchets", "DECHETS", "dechet", "déchet"])
 def test_search_is_french_and_ignores_accents_case_and_plural(client, query):
-    StructureFactory(name="Ressourcerie", description="Collecte et tri des déchet de chantier.")
-    StructureFactory(name="Tri Sélectif", description="Valorisation des Déchets ménagers.")
-    StructureFactory(name="Compost", references="Ville de Paris : dechets verts, 2023.")
-    StructureFactory(name="Traiteur", description="Repas bio et de saison.")
+    ListedStructureFactory(name="Ressourcerie", description="Collecte et tri des déchet de chantier.")
+    ListedStructureFactory(name="Tri Sélectif", description="Valorisation des Déchets ménagers.")
+    ListedStructureFactory(name="Compost", references="Ville de Paris : dechets verts, 2023.")
+    ListedStructureFactory(name="Traiteur", description="Repas bio et de saison.")
 
     assert sorted(names(get(client, q=query))) == ["Compost", "Ressourcerie", "Tri Sélectif"]
 
 
 def test_search_ranks_a_name_match_before_a_description_match(client):
-    StructureFactory(name="Atelier vélo", description="Réparation et réemploi, nous valorisons les déchets.")
-    StructureFactory(name="Déchets Solidaires", description="Collecte en entreprise.")
-    StructureFactory(name="Compost", references="Déchets verts de la Ville de Paris.")
+    ListedStructureFactory(name="Atelier vélo", description="Réparation et réemploi, nous valorisons les déchets.")
+    ListedStructureFactory(name="Déchets Solidaires", description="Collecte en entreprise.")
+    ListedStructureFactory(name="Compost", references="Déchets verts de la Ville de Paris.")
 
     assert names(get(client, q="déchets")) == ["Déchets Solidaires", "Atelier vélo", "Compost"]
 
 
 def test_search_understands_web_syntax(client):
-    StructureFactory(name="Ressourcerie", description="Déchets du bâtiment et amiante.")
-    StructureFactory(name="Tri", description="Déchets ménagers.")
+    ListedStructureFactory(name="Ressourcerie", description="Déchets du bâtiment et amiante.")
+    ListedStructureFactory(name="Tri", description="Déchets ménagers.")
 
     assert names(get(client, q="déchets -amiante")) == ["Tri"]
     assert names(get(client, q='"déchets du bâtiment"')) == ["Ressourcerie"]
 
 
 def test_search_and_filters_combine(client):
-    StructureFactory(name="Tri 93", description="Tri des déchets.", topics=[WASTE], areas=["93"])
-    StructureFactory(name="Tri 92", description="Tri des déchets.", topics=[WASTE], areas=["92"])
-    StructureFactory(name="Traiteur 93", description="Repas sans déchets.", topics=[CATERING], areas=["93"])
+    ListedStructureFactory(name="Tri 93", description="Tri des déchets.", topics=[WASTE], areas=["93"])
+    ListedStructureFactory(name="Tri 92", description="Tri des déchets.", topics=[WASTE], areas=["92"])
+    ListedStructureFactory(name="Traiteur 93", description="Repas sans déchets.", topics=[CATERING], areas=["93"])
 
     assert names(get(client, q="déchets", topics=WASTE, areas="93")) == ["Tri 93"]
 
 
 def test_sort_options(client):
     now = timezone.now()
-    old = StructureFactory(name="B ancienne", verified=True)
-    new = StructureFactory(name="C récente")
-    never = StructureFactory(name="A jamais vérifiée")
+    old = ListedStructureFactory(name="B ancienne", verified=True)
+    new = ListedStructureFactory(name="C récente")
+    never = ListedStructureFactory(name="A jamais vérifiée")
     Structure.objects.filter(pk=old.pk).update(
         created_at=now - datetime.timedelta(days=30), verified_at=now - datetime.timedelta(days=1)
     )
     Structure.objects.filter(pk=never.pk).update(created_at=now - datetime.timedelta(days=60))
-    verified_recently = StructureFactory(name="D vérifiée hier soir", verified=True)
+    verified_recently = ListedStructureFactory(name="D vérifiée hier soir", verified=True)
     Structure.objects.filter(pk=verified_recently.pk).update(
         created_at=now - datetime.timedelta(days=90), verified_at=now - datetime.timedelta(hours=2)
     )
@@ -209,8 +219,8 @@ def test_sort_options(client):
 
 
 def test_relevance_is_the_default_sort_only_when_searching(client):
-    StructureFactory(name="A", description="déchets")
-    StructureFactory(name="B déchets")
+    ListedStructureFactory(name="A", description="déchets")
+    ListedStructureFactory(name="B déchets")
 
     html = get(client).content.decode()
     assert 'value="relevance"' not in html
@@ -229,7 +239,7 @@ def test_relevance_is_the_default_sort_only_when_searching(client):
 
 def test_pagination_with_result_count(client):
     for number in range(25):
-        StructureFactory(name=f"Structure {number:02d}")
+        ListedStructureFactory(name=f"Structure {number:02d}")
 
     first = get(client)
     html = first.content.decode()
@@ -247,9 +257,9 @@ def test_pagination_with_result_count(client):
 
 
 def test_every_filter_state_is_a_shareable_url_with_removable_chips(client):
-    StructureFactory(name="Tri", description="Tri des déchets.", topics=[WASTE], areas=["93"], verified=True)
+    ListedStructureFactory(name="Tri", description="Tri des déchets.", topics=[WASTE], areas=["93"], verified=True)
 
-    response = get(client, q="déchets", topics=WASTE, areas="93", verified="on", page=1)
+    response = get(client, q="déchets", topics=WASTE, areas="93", page=1)
     html = response.content.decode()
 
     # The form comes back as it was sent: a plain GET form, so the URL is the state.
@@ -257,17 +267,18 @@ def test_every_filter_state_is_a_shareable_url_with_removable_chips(client):
     assert 'value="déchets"' in html
     assert re.search(rf'value="{WASTE}"[^>]*checked', html)
     assert re.search(r'value="93"[^>]*checked', html)
-    assert re.search(r'name="verified" id="id_verified" checked', html)
+    # Only verified structures are listed (issue 10): no "verified only" checkbox any more.
+    assert 'name="verified"' not in html
     # One chip per active filter, each linking to the same URL without it (and back to page 1).
     assert "Thématiques\u00a0: Gestion et valorisation des déchets" in html
     assert "Zones d&#x27;intervention\u00a0: Seine-Saint-Denis (93)" in html
-    assert f'href="?q=d%C3%A9chets&amp;topics={WASTE}&amp;verified=on"' in html  # the area chip
+    assert f'href="?q=d%C3%A9chets&amp;topics={WASTE}"' in html  # the area chip
     assert "Effacer tous les filtres" in html
 
 
 def test_unknown_filter_values_are_ignored_and_the_valid_ones_still_apply(client):
-    StructureFactory(name="Tri", topics=[WASTE], areas=["93"])
-    StructureFactory(name="Traiteur", topics=[CATERING], areas=["93"])
+    ListedStructureFactory(name="Tri", topics=[WASTE], areas=["93"])
+    ListedStructureFactory(name="Traiteur", topics=[CATERING], areas=["93"])
 
     response = get(client, topics=["n-existe-pas"], areas="93")
 
@@ -281,7 +292,7 @@ def test_empty_states_say_what_to_do_next(client):
     assert "Aucune structure n'est encore inscrite" in html
     assert reverse("structures_space:create") in html
 
-    StructureFactory(name="Traiteur", topics=[CATERING])
+    ListedStructureFactory(name="Traiteur", topics=[CATERING])
     html = get(client, q="blanchisserie").content.decode()
     assert re.search(r"\b0 structures?\b", html)
     assert "Aucune structure ne correspond à votre recherche" in html
@@ -289,7 +300,7 @@ def test_empty_states_say_what_to_do_next(client):
 
 
 def test_export_link_only_for_buyers_and_staff_and_keeps_the_filters(client):
-    StructureFactory(name="Tri", topics=[WASTE])
+    ListedStructureFactory(name="Tri", topics=[WASTE])
     export = reverse("structures:export")
 
     assert export not in get(client, topics=WASTE).content.decode()
@@ -321,7 +332,7 @@ def test_the_page_works_with_htmx_and_without(client):
     assert '"includeIndicatorStyles": false' in html
     # A live region outside the refreshed part tells screen readers how many structures an htmx refresh found.
     assert '<p class="visually-hidden" id="directory-status" role="status"></p>' in html
-    StructureFactory(name="Tri")
+    ListedStructureFactory(name="Tri")
     refreshed = client.get(URL, headers={"HX-Request": "true"}).content.decode()
     assert '<p class="visually-hidden" id="directory-status" role="status">1 structure trouvée</p>' in refreshed
 
@@ -340,7 +351,7 @@ def test_query_count_does_not_grow_with_the_page_size(client, django_assert_max_
         structure.sectors.add(environment)
     if as_buyer:
         client.force_login(BuyerMembershipFactory().user)
-    params = {"q": "déchets", "topics": WASTE, "areas": "93", "sectors": "environnement", "verified": "on"}
+    params = {"q": "déchets", "topics": WASTE, "areas": "93", "sectors": "environnement"}
 
     # Session and user (2) + buyer and staff checks (2); filter choices (topics, sectors, areas) and the chosen
     # values (3 + 3); count; page; topics and areas of the page (2).

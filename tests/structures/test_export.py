@@ -9,7 +9,7 @@ from django.urls import reverse
 from structures import exports
 from structures.models import LegalForm, Structure
 from tests.accounts.factories import UserFactory
-from tests.structures.factories import MembershipFactory, StructureFactory
+from tests.structures.factories import ListedStructureFactory, MembershipFactory
 from tests.tenders.factories import BuyerMembershipFactory
 
 pytestmark = pytest.mark.django_db
@@ -44,14 +44,14 @@ def test_other_signed_in_users_get_404(client, make_user):
 
 
 def test_staff_can_export(client):
-    StructureFactory(name="Tri")
+    ListedStructureFactory(name="Tri")
     client.force_login(UserFactory(platform_staff=True))
     rows = read_csv(client.get(URL))
     assert [row[1] for row in rows[1:]] == ["Tri"]
 
 
 def test_export_is_a_streamed_excel_friendly_csv_of_the_filtered_list(buyer_client):
-    kept = StructureFactory(
+    kept = ListedStructureFactory(
         name="Tri Solidaire",
         legal_form=LegalForm.EI,
         description="Tri des déchets.",
@@ -65,9 +65,9 @@ def test_export_is_a_streamed_excel_friendly_csv_of_the_filtered_list(buyer_clie
         contact_phone="+33 1 23 45 67 89",
         verified=True,
     )
-    StructureFactory(name="Autre thématique", description="Tri des déchets.", topics=["restauration-durable"])
-    StructureFactory(name="Sans le mot", topics=[WASTE])
-    StructureFactory(
+    ListedStructureFactory(name="Autre thématique", description="Tri des déchets.", topics=["restauration-durable"])
+    ListedStructureFactory(name="Sans le mot", topics=[WASTE])
+    ListedStructureFactory(
         name="Refusée",
         description="déchets",
         topics=[WASTE],
@@ -102,13 +102,13 @@ def test_export_is_a_streamed_excel_friendly_csv_of_the_filtered_list(buyer_clie
 
 def test_export_follows_the_list_order_and_all_pages(buyer_client):
     for number in range(45):
-        StructureFactory(name=f"Structure {number:02d}")
+        ListedStructureFactory(name=f"Structure {number:02d}")
     rows = read_csv(buyer_client.get(URL, {"sort": "name", "per_page": 10, "page": 2}))
     assert [row[1] for row in rows[1:]] == [f"Structure {n:02d}" for n in range(45)]
 
 
 def test_cells_that_excel_would_run_as_formulas_are_neutralised(buyer_client):
-    StructureFactory(name='=HYPERLINK("http://evil.example")', city="@SUM(A1)", contact_name="-2+3")
+    ListedStructureFactory(name='=HYPERLINK("http://evil.example")', city="@SUM(A1)", contact_name="-2+3")
     row = read_csv(buyer_client.get(URL))[1]
     assert row[1] == '\'=HYPERLINK("http://evil.example")'
     assert "'@SUM(A1)" in row
@@ -117,7 +117,7 @@ def test_cells_that_excel_would_run_as_formulas_are_neutralised(buyer_client):
 
 def test_export_runs_one_query_for_the_rows_whatever_their_number(buyer_client, django_assert_max_num_queries):
     for number in range(30):
-        StructureFactory(name=f"Structure {number:02d}", topics=[WASTE], areas=["93", "75"])
+        ListedStructureFactory(name=f"Structure {number:02d}", topics=[WASTE], areas=["93", "75"])
     # Session, user, staff and buyer checks, the chosen topic, the rows (one server-side cursor), 2 savepoints each.
     with django_assert_max_num_queries(10):
         response = buyer_client.get(URL, {"topics": WASTE})
@@ -128,7 +128,7 @@ def test_export_runs_one_query_for_the_rows_whatever_their_number(buyer_client, 
 
 def test_iter_rows_in_small_chunks_keeps_every_row_in_order():
     for number in range(7):
-        StructureFactory(name=f"S{number}")
+        ListedStructureFactory(name=f"S{number}")
     queryset = Structure.objects.listed().order_by("name")
     rows = list(exports.iter_rows(queryset, chunk_size=2))
     assert [row[1] for row in rows] == [f"S{n}" for n in range(7)]

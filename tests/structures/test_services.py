@@ -210,10 +210,10 @@ def test_account_deletion_is_refused_for_the_last_admin_of_a_team(user):
     assert not Membership.objects.filter(pk=alone.pk).exists()
 
 
-def test_verify_and_reject_are_staff_only_and_email_the_administrators(django_capture_on_commit_callbacks):
+def test_verify_and_reject_are_staff_only_and_email_the_members(django_capture_on_commit_callbacks):
     staff = UserFactory(platform_staff=True)
     admin = MembershipFactory(user=UserFactory(first_name="Inès"))
-    MembershipFactory(structure=admin.structure, role=Membership.Role.MEMBER)
+    member = MembershipFactory(structure=admin.structure, role=Membership.Role.MEMBER)
     structure = admin.structure
     with pytest.raises(services.NotAllowed):
         services.structure_verify(structure=structure, by=admin.user)
@@ -224,8 +224,9 @@ def test_verify_and_reject_are_staff_only_and_email_the_administrators(django_ca
     with django_capture_on_commit_callbacks(execute=True):
         verified = services.structure_verify(structure=structure, by=staff)
     assert verified.is_verified and verified.verified_by == staff and verified.verified_at <= timezone.now()
-    email = OutboxEmail.objects.get(kind="structure_verified")
-    assert email.to == admin.user.email  # administrators only, not the simple member
+    emails = OutboxEmail.objects.filter(kind="structure_verified")
+    assert sorted(emails.values_list("to", flat=True)) == sorted([admin.user.email, member.user.email])
+    email = emails.get(to=admin.user.email)
     assert "Bonjour Inès" in email.body_text
     assert "Structure vérifiée" in email.body_text
     assert f"/structures/{structure.slug}/" in email.body_text
@@ -236,7 +237,8 @@ def test_verify_and_reject_are_staff_only_and_email_the_administrators(django_ca
     services.structure_reject(structure=structure, by=staff, reason="Le SIRET ne correspond pas au nom.")
     structure.refresh_from_db()
     assert structure.verification_status == VerificationStatus.REJECTED
-    rejected = OutboxEmail.objects.get(kind="structure_rejected")
+    assert OutboxEmail.objects.filter(kind="structure_rejected").count() == 2  # every member is told why
+    rejected = OutboxEmail.objects.get(kind="structure_rejected", to=member.user.email)
     assert "Le SIRET ne correspond pas au nom." in rejected.body_text
     assert "n'a pas été validée" in rejected.subject
 

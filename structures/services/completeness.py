@@ -1,0 +1,66 @@
+"""How complete a public profile is, and what is missing."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.utils.translation import gettext as _
+
+from structures.models import (
+    Structure,
+)
+from structures.services.profile import (
+    SECTIONS,
+)
+
+
+@dataclass(frozen=True)
+class Completeness:
+    percent: int
+    # [{"section": "activite", "title": "Activité", "items": ["Au moins une thématique", …]}], in section order
+    missing: list[dict] = field(default_factory=list)
+
+    @property
+    def is_complete(self) -> bool:
+        return not self.missing
+
+
+def _completeness_items(structure: Structure):
+    # Reads the many-to-many through .all() so that a prefetch_related() on a list of structures is used.
+    yield "identite", _("Nom, SIRET et forme juridique"), True
+    yield "identite", _("Adresse complète"), bool(structure.address and structure.postcode and structure.city)
+    yield "identite", _("Site web"), bool(structure.website)
+    yield "contact", _("Nom du contact"), bool(structure.contact_name)
+    yield "contact", _("E-mail ou téléphone de contact"), bool(structure.contact_email or structure.contact_phone)
+    yield "activite", _("Au moins une thématique"), bool(len(structure.topics.all()))
+    yield "activite", _("Au moins un secteur d'activité"), bool(len(structure.sectors.all()))
+    yield "activite", _("Au moins une zone d'intervention"), bool(len(structure.areas.all()))
+    yield "capacite", _("Effectif"), bool(structure.headcount)
+    yield "capacite", _("Chiffre d'affaires"), bool(structure.turnover)
+    yield "capacite", _("Description de l'activité (100 caractères au moins)"), len(structure.description) >= 100
+    yield "capacite", _("Références"), bool(structure.references.strip())
+    if structure.category == "siae":
+        yield (
+            "capacite",
+            _("Capacité d'insertion (personnes ou heures par an)"),
+            bool(structure.insertion_people_per_year or structure.insertion_hours_per_year),
+        )
+    yield "logo", _("Une image du logo (PNG, JPEG ou WebP)"), bool(structure.logo)
+
+
+def structure_completeness(structure: Structure) -> Completeness:
+    """How complete the public profile is (in %), and what is missing, grouped by section."""
+    items = list(_completeness_items(structure))
+    done = sum(1 for _section, _label, ok in items if ok)
+    missing: dict[str, list[str]] = {}
+    for section, label, ok in items:
+        if not ok:
+            missing.setdefault(section, []).append(label)
+    return Completeness(
+        percent=round(100 * done / len(items)),
+        missing=[
+            {"section": section, "title": SECTIONS[section], "items": missing[section]}
+            for section in SECTIONS
+            if section in missing
+        ],
+    )
