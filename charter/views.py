@@ -1,15 +1,25 @@
-"""The public charter page (`/charte/`) and its per-buyer CSV export (`/charte/export.csv`)."""
+"""The public charter pages and their exports.
+
+`/charte/`: both targets overall, over time, per buyer and per winner category; `/charte/<buyer-slug>/`: one
+buyer's figures against its own targets, with the awards behind them. Exports: the per-buyer table
+(`export.csv`, `export.xlsx`) and the awards behind the figures (`attributions.csv|xlsx`, all or one buyer's).
+"""
 
 import csv
 import io
+import json
+from pathlib import Path
 
-from django.http import HttpResponse
-from django.shortcuts import render
+from django.conf import settings
+from django.http import HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from charter import charts, selectors
+from charter import charts, exports, selectors
+from tenders.models import BuyerOrganisation
 
 # Excel (French locale) opens a semicolon-separated UTF-8 file with a BOM without asking anything.
 CSV_DELIMITER = ";"
@@ -105,4 +115,63 @@ def export_csv(request):
     response = HttpResponse(BOM + buffer.getvalue(), content_type="text/csv; charset=utf-8")
     filename = f"charte-sociale-ess2024-{timezone.localdate():%Y-%m-%d}.csv"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@require_GET
+def buyer(request, slug):
+    """One buyer: both figures against its own targets, the trend, by category and topic, the awards behind them."""
+    organisation = get_object_or_404(BuyerOrganisation, slug=slug)
+    data = selectors.buyer_page(buyer=organisation, page=request.GET.get("page"))
+    context = {
+        "data": data,
+        "buyer": organisation,
+        "figures": data.figures,
+        "timeline": charts.cumulative_shares(data.quarters),
+        "timeline_narrow": charts.cumulative_shares(data.quarters, charts.NARROW),
+        "can_import": request.user.is_authenticated
+        and (
+            getattr(request.user, "is_platform_staff", False)
+            or organisation.memberships.filter(user=request.user).exists()
+        ),
+    }
+    return render(request, "charter/buyer.html", context)
+
+
+@require_GET
+def export_xlsx(request):
+    """The per-buyer table as an Excel workbook."""
+    return exports.buyers_xlsx(selectors.by_buyer(sort=_sort(request)))
+
+
+@require_GET
+def awards_export(request, fmt, slug=None):
+    """The awards behind the figures (public fields), all of them or one buyer's, as CSV or XLSX."""
+    organisation = get_object_or_404(BuyerOrganisation, slug=slug) if slug else None
+    return exports.awards_file(buyer=organisation, fmt=fmt)
+
+
+EXTENSION_DIR = Path(__file__).resolve().parent / "ocds_extension"
+
+
+def _extension_json(name: str) -> dict:
+    return json.loads((EXTENSION_DIR / name).read_text(encoding="utf-8"))
+
+
+@require_GET
+def ocds_extension(request):
+    """The project's OCDS extension (listed in the OCDS package's `extensions`): what each added field means."""
+    data = _extension_json("extension.json")
+    documentation = settings.SITE_URL + reverse("charter:index") + "#methode"
+    data["documentationUrl"] = {"en": documentation, "fr": documentation}
+    response = JsonResponse(data, json_dumps_params={"ensure_ascii": False})
+    response["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+@require_GET
+def ocds_release_schema(request):
+    """The extension's release-schema.json patch (JSON Merge Patch on the OCDS 1.1 release schema)."""
+    response = JsonResponse(_extension_json("release-schema.json"), json_dumps_params={"ensure_ascii": False})
+    response["Access-Control-Allow-Origin"] = "*"
     return response

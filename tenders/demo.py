@@ -7,6 +7,10 @@ and past ones (2022–2024) that were awarded, cancelled or declared unsuccessfu
 some carry social-clause hours; every tender has one or two small PDF documents; structures of the directory have
 said whether they are interested, asked questions (some answered); awarded tenders have awards for the charter.
 
+Dates read true (issue 12, item 6; tests/tenders/test_demo.py checks them): each tender was written before it was
+published, answers and questions come between its publication and its deadlines and never after "now", awards are
+dated 15 to 45 days after the bid deadline and never after today, and the status changed on the award date.
+
 Deterministic (each tender draws from its own `random.Random` seeded by its reference) and idempotent: natural keys
 are the buyer slug and (buyer, reference); a tender that exists already is left as it is (the auto-close task may
 have closed it since), so a second run creates nothing.
@@ -27,12 +31,14 @@ from accounts.demo import DEMO_PASSWORD
 from accounts.models import User
 from structures.models import Area, Membership, ReservedMarket, Structure, Topic
 from tenders.models import (
+    Award,
     BuyerOrganisation,
     Interest,
     Lot,
     Procedure,
     Question,
     Tender,
+    TenderDocument,
     TenderStatus,
 )
 from tenders.services.buyers import buyer_attach
@@ -440,25 +446,43 @@ def _siret(index: int) -> str:
 
 
 def _dates(rng: random.Random, status: str, now: datetime.datetime) -> dict:
-    """Publication and deadlines: ahead for open tenders and drafts, recent for closed ones, 2022–2024 for the rest."""
+    """Publication and deadlines that agree with the status and with "now" (issue 12, item 6).
+
+    Open tenders were published 2 to 25 days ago, take questions until tomorrow at the earliest and bids from 11
+    days on; drafts were written two days ago and are due later; closed ones passed their deadline in the last 20
+    days; the rest (awarded, cancelled, unsuccessful) had their deadline in 2022–2024, at least 60 days ago. Each
+    tender was created (written) three days before it was published. `closed_at` is when a past tender left the
+    "published" state (its deadline); the award date and the status change of awarded ones come from `_awards`.
+    """
     hour = datetime.time(12, 0)
+    today = timezone.localtime(now).date()
     if status in (TenderStatus.PUBLISHED, TenderStatus.DRAFT):
-        bid = timezone.localtime(now).date() + datetime.timedelta(days=rng.randint(8, 75))
-        published = now - datetime.timedelta(days=rng.randint(1, 25)) if status == TenderStatus.PUBLISHED else None
+        bid = today + datetime.timedelta(days=rng.randint(11, 75))
+        published = now - datetime.timedelta(days=rng.randint(2, 25)) if status == TenderStatus.PUBLISHED else None
     elif status == TenderStatus.CLOSED:
-        bid = timezone.localtime(now).date() - datetime.timedelta(days=rng.randint(1, 20))
+        bid = today - datetime.timedelta(days=rng.randint(1, 20))
         published = None
     else:
         bid = datetime.date(2022, 9, 1) + datetime.timedelta(days=rng.randint(0, 600))
+        bid = min(bid, today - datetime.timedelta(days=60))  # awarded 15 to 45 days after: still in the past
         published = None
     bid_deadline = timezone.make_aware(datetime.datetime.combine(bid, hour))
     if published is None and status != TenderStatus.DRAFT:
         published = bid_deadline - datetime.timedelta(days=rng.randint(25, 45))
+    created = (published or now) - datetime.timedelta(days=3 if published else 2)
     return {
         "bid_deadline": bid_deadline,
         "questions_deadline": bid_deadline - datetime.timedelta(days=rng.choice([5, 7, 10])),
         "published_at": published,
+        "created_at": created,
+        "closed_at": bid_deadline if bid_deadline < now else None,
     }
+
+
+def _spread(start: datetime.datetime, end: datetime.datetime, number: int, count: int) -> datetime.datetime:
+    """The `number`-th (from 0) of `count` moments between `start` and `end`: one day apart after `start` when they
+    fit, evenly spread otherwise."""
+    return min(start + datetime.timedelta(days=number + 1), start + (end - start) * (number + 1) / (count + 1))
 
 
 def _description(rng: random.Random, title: str, subject: str, buyer: str, site: str, hours: int) -> str:
@@ -573,7 +597,7 @@ def _create_tender(plan: dict, organisation, buyer_user, topics, areas, structur
         contact_name=plan["contact"][0],
         contact_email=plan["contact"][1],
         status=initial_status,
-        status_changed_at=dates["published_at"] or now,
+        status_changed_at=dates["published_at"] or dates["created_at"],
         created_by=buyer_user,
     )
     tender.topics.set([topics[i] for i in plan["topic_indexes"]])
@@ -599,21 +623,31 @@ def _create_tender(plan: dict, organisation, buyer_user, topics, areas, structur
         )
 
     # What structures did with it.
+    # Answers and questions come between the publication and the deadlines, never after "now".
+    published = dates["published_at"] or now
     picked = _structures_sample(rng, structure_ids, plan["interest_count"] + plan["question_count"])
     interested: list[int] = []
+    interests = []
     for structure_id in picked[: plan["interest_count"]]:
         if rng.random() < 0.65:
-            Interest.objects.create(tender=tender, structure_id=structure_id, answer=Interest.Answer.INTERESTED)
+            interest = Interest(tender=tender, structure_id=structure_id, answer=Interest.Answer.INTERESTED)
             interested.append(structure_id)
         else:
             reason = rng.choice(list(REASON_DETAILS))
-            Interest.objects.create(
+            interest = Interest(
                 tender=tender,
                 structure_id=structure_id,
                 answer=Interest.Answer.NOT_INTERESTED,
                 reason=reason,
                 reason_detail=REASON_DETAILS[reason] or "Nous répondrons à la prochaine consultation.",
             )
+        interests.append(interest)
+    if interests:
+        Interest.objects.bulk_create(interests)
+        answers_until = min(now, dates["bid_deadline"])
+        for number, interest in enumerate(interests):
+            interest.created_at = interest.updated_at = _spread(published, answers_until, number, len(interests))
+        Interest.objects.bulk_update(interests, ["created_at", "updated_at"])
     askers = picked[plan["interest_count"] :] or interested[:1]
     askers = askers[: plan["question_count"]]
     for number, (structure_id, (text, answer)) in enumerate(
@@ -621,7 +655,7 @@ def _create_tender(plan: dict, organisation, buyer_user, topics, areas, structur
     ):
         asker = Membership.objects.filter(structure_id=structure_id).order_by("pk").values_list("user_id", flat=True)
         answered = status != TenderStatus.PUBLISHED or rng.random() < 0.6
-        asked_at = (dates["published_at"] or now) + datetime.timedelta(days=number + 1)
+        asked_at = _spread(published, min(now, dates["questions_deadline"]), number, len(askers))
         question = Question.objects.create(
             tender=tender,
             structure_id=structure_id,
@@ -629,13 +663,18 @@ def _create_tender(plan: dict, organisation, buyer_user, topics, areas, structur
             text=text,
             answer=answer if answered else "",
             answered_by=buyer_user if answered else None,
-            answered_at=asked_at + datetime.timedelta(days=2) if answered else None,
+            answered_at=asked_at + min(datetime.timedelta(days=2), (now - asked_at) / 2) if answered else None,
         )
         Question.objects.filter(pk=question.pk).update(created_at=asked_at)
 
-    # How it ended.
+    # How it ended. The services stamp "now"; the dates are put back in the tender's own past just after.
+    ended_at = dates["closed_at"]
     if status == TenderStatus.AWARDED:
-        tender_award(tender=tender, by=buyer_user, awards=_awards(rng, tender, lots, interested, dates))
+        awards = tender_award(tender=tender, by=buyer_user, awards=_awards(rng, tender, lots, interested, dates, now))
+        # Awarded (the status change) on the award date, which is when the award was recorded too.
+        awarded_on = max(award.awarded_on for award in awards)
+        ended_at = min(now, timezone.make_aware(datetime.datetime.combine(awarded_on, datetime.time(17, 0))))
+        Award.objects.filter(tender=tender).update(created_at=ended_at)
     elif status == TenderStatus.CANCELLED:
         tender_cancel(
             tender=tender,
@@ -644,15 +683,20 @@ def _create_tender(plan: dict, organisation, buyer_user, topics, areas, structur
         )
     elif status == TenderStatus.UNSUCCESSFUL:
         tender_mark_unsuccessful(tender=tender, by=buyer_user)
-    if status in (TenderStatus.AWARDED, TenderStatus.CANCELLED, TenderStatus.UNSUCCESSFUL):
-        Tender.objects.filter(pk=tender.pk).update(
-            status_changed_at=dates["bid_deadline"] + datetime.timedelta(days=rng.randint(10, 40))
-        )
+    if status in (TenderStatus.CANCELLED, TenderStatus.UNSUCCESSFUL):
+        ended_at = dates["bid_deadline"] + datetime.timedelta(days=rng.randint(10, 40))
+    last_change = ended_at or dates["published_at"] or dates["created_at"]
+    Tender.objects.filter(pk=tender.pk).update(
+        created_at=dates["created_at"], updated_at=last_change, status_changed_at=last_change
+    )
+    TenderDocument.objects.filter(tender=tender).update(uploaded_at=dates["created_at"])
     return tender
 
 
-def _awards(rng, tender, lots, interested, dates) -> list[dict]:
-    awarded_on = (dates["bid_deadline"] + datetime.timedelta(days=rng.randint(15, 45))).date()
+def _awards(rng, tender, lots, interested, dates, now) -> list[dict]:
+    """Awarded 15 to 45 days after the bid deadline (Europe/Paris dates), and never after today."""
+    deadline = timezone.localdate(dates["bid_deadline"])
+    awarded_on = min(deadline + datetime.timedelta(days=rng.randint(15, 45)), timezone.localdate(now))
     winners = list(Structure.objects.filter(pk__in=interested).order_by("pk"))
     targets = lots or [None]
     awards = []
@@ -688,7 +732,10 @@ def _awards(rng, tender, lots, interested, dates) -> list[dict]:
             )
         if rng.random() < 0.6:  # some buyers already reported what was done
             award["total_hours_achieved"] = int(total_hours * rng.choice([0.9, 1.0, 1.1]))
-            award["insertion_hours_achieved"] = int(insertion * rng.choice([0.9, 1.05, 1.2]))
+            # Never more insertion hours than hours worked (a database constraint since issue 12).
+            award["insertion_hours_achieved"] = min(
+                award["total_hours_achieved"], int(insertion * rng.choice([0.9, 1.05, 1.2]))
+            )
         awards.append(award)
     return awards
 
@@ -711,4 +758,64 @@ def seed(*, stdout=None) -> str:
                 continue
             _create_tender(plan, organisation, buyer_user, topics, areas, structure_ids, now)
             created += 1
+    _demo_amendment(now)
+    _demo_buyer_side(now, structure_ids)
     return f"{len(BUYERS)} acheteurs, {created} appels d'offres créés"
+
+
+def _demo_amendment(now: datetime.datetime) -> None:
+    """One "rectificatif" on an open tender of the demo buyer that structures said they are interested in: its bid
+    deadline pushed back a week, with the buyer's note (no email: demo data, not a buyer's action). Idempotent."""
+    from tenders.models import TenderAmendment
+    from tenders.services.amendments import amendable_state, diff_states
+
+    buyer = User.objects.filter(email=DEMO_BUYER).first()
+    if buyer is None or TenderAmendment.objects.filter(tender__buyer__memberships__user=buyer).exists():
+        return
+    tender = (
+        Tender.objects.open()
+        .filter(buyer__memberships__user=buyer, interests__answer=Interest.Answer.INTERESTED)
+        .order_by("bid_deadline", "pk")
+        .first()
+    )
+    if tender is None:
+        return
+    before = amendable_state(tender)
+    Tender.objects.filter(pk=tender.pk).update(
+        bid_deadline=tender.bid_deadline + datetime.timedelta(days=7), updated_at=now
+    )
+    TenderAmendment.objects.create(
+        tender=tender,
+        by=buyer,
+        created_at=now - datetime.timedelta(days=1),
+        note="La date limite est repoussée d'une semaine pour laisser le temps de constituer des groupements.",
+        changes=diff_states(before, amendable_state(tender)),
+    )
+
+
+DEMO_ACCESS_REQUEST_EMAIL = "achats@ville-saint-ouen.demo.ess2024.fr"
+
+
+def _demo_buyer_side(now: datetime.datetime, structure_ids: list[int]) -> None:
+    """The buyer's home has something to show (issue 9): a pending "Demander un accès acheteur" request for staff,
+    and on the demo buyer's first open tender an unanswered question asked yesterday. Idempotent."""
+    from tenders.models import BuyerAccessRequest
+
+    if not BuyerAccessRequest.objects.filter(email=DEMO_ACCESS_REQUEST_EMAIL).exists():
+        request = BuyerAccessRequest.objects.create(
+            organisation_name="Ville de Saint-Ouen-sur-Seine",
+            siret=_siret(9001),
+            full_name="Claire Martin",
+            role="Responsable de la commande publique",
+            email=DEMO_ACCESS_REQUEST_EMAIL,
+            charter_signatory=True,
+            message="Nous préparons trois marchés de restauration et d'entretien pour les sites des Jeux.",
+        )
+        BuyerAccessRequest.objects.filter(pk=request.pk).update(created_at=now - datetime.timedelta(days=2))
+    tender = Tender.objects.open().filter(buyer__memberships__user__email=DEMO_BUYER).order_by("bid_deadline").first()
+    if tender is None or not structure_ids:
+        return
+    text = "Les repas des équipes de nuit sont-ils compris dans le volume annoncé ?"
+    if not Question.objects.filter(tender=tender, text=text).exists():
+        question = Question.objects.create(tender=tender, structure_id=structure_ids[0], text=text)
+        Question.objects.filter(pk=question.pk).update(created_at=now - datetime.timedelta(days=1))

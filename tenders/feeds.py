@@ -1,11 +1,12 @@
 """Atom feed of tenders (`/appels-d-offres/flux.atom`), with the same filters as the list (`TenderFilter`).
 
 `/appels-d-offres/flux.atom?topic=restauration-durable&place=93` gives the open tenders of that topic and place:
-the list page links to the feed of its current filters. Newest first, at most FEED_SIZE entries.
+the list page links to the feed of its current filters. Newest first, at most FEED_SIZE entries. An entry's
+`updated` is the date of the tender's latest amendment ("rectificatif"), so feed readers show it again.
 """
 
 from django.contrib.syndication.views import Feed
-from django.db.models import F, Prefetch
+from django.db.models import F, OuterRef, Prefetch, Subquery
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.feedgenerator import Atom1Feed
@@ -14,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from structures.models import Topic
 from tenders.filters import TenderFilter
-from tenders.models import Tender
+from tenders.models import Tender, TenderAmendment
 from tenders.templatetags.tenders_ui import euros
 
 FEED_SIZE = 50
@@ -30,6 +31,13 @@ class TenderFeed(Feed):
             .select_related("buyer")
             .defer("search_vector")
             .prefetch_related(Prefetch("topics", queryset=Topic.objects.only("pk", "name", "slug")))
+            .annotate(
+                last_amended_at=Subquery(
+                    TenderAmendment.objects.filter(tender=OuterRef("pk"))
+                    .order_by("-created_at")
+                    .values("created_at")[:1]
+                )
+            )
         )
         # Feed readers have no session: "eligible for my structure" only applies in a browser.
         self.filterset = TenderFilter(request.GET, queryset=queryset, request=None)
@@ -82,7 +90,8 @@ class TenderFeed(Feed):
         return item.published_at
 
     def item_updateddate(self, item):
-        return item.updated_at
+        """An amended tender ("rectificatif") is updated at its latest amendment; otherwise at its last change."""
+        return getattr(item, "last_amended_at", None) or item.updated_at
 
     def item_categories(self, item):
         return [topic.name for topic in item.topics.all()]

@@ -5,6 +5,7 @@ Field names follow the OCDS `tender` section where one exists (see tenders/ocds.
 
 import os
 import uuid
+from decimal import Decimal
 
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
@@ -36,6 +37,23 @@ class BuyerOrganisation(models.Model):
     logo = models.ImageField(_("logo"), upload_to="buyers/logos/", blank=True)
     charter_signatory = models.BooleanField(_("signataire de la charte sociale"), default=False)
     charter_signed_on = models.DateField(_("charte signée le"), null=True, blank=True)
+    # The buyer's own charter targets (issue 12), shown on its page /charte/<slug>/; empty: the charter's 25 % / 10 %.
+    charter_value_target = models.DecimalField(
+        _("objectif propre : part ESS/TPE/PME des montants (%)"),
+        max_digits=4,
+        decimal_places=1,
+        null=True,
+        blank=True,
+        help_text=_("Laisser vide pour l'objectif de la charte : 25 %."),
+    )
+    charter_hours_target = models.DecimalField(
+        _("objectif propre : part des heures d'insertion (%)"),
+        max_digits=4,
+        decimal_places=1,
+        null=True,
+        blank=True,
+        help_text=_("Laisser vide pour l'objectif de la charte : 10 %."),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -43,7 +61,13 @@ class BuyerOrganisation(models.Model):
         verbose_name = _("organisation acheteuse")
         verbose_name_plural = _("organisations acheteuses")
         constraints = [
-            models.CheckConstraint(condition=Q(siret="") | Q(siret__regex=r"^[0-9]{14}$"), name="buyer_siret_format")
+            models.CheckConstraint(condition=Q(siret="") | Q(siret__regex=r"^[0-9]{14}$"), name="buyer_siret_format"),
+            models.CheckConstraint(
+                condition=Q(charter_value_target__gt=0, charter_value_target__lte=100)
+                & Q(charter_hours_target__gt=0, charter_hours_target__lte=100),
+                name="buyer_charter_targets_percent",
+                violation_error_message=_("Un objectif est un pourcentage supérieur à 0 et au plus égal à 100."),
+            ),
         ]
 
     def __str__(self):
@@ -105,7 +129,7 @@ class Tender(models.Model):
     reference = models.CharField(_("référence"), max_length=60)
     title = models.CharField(_("titre"), max_length=250)
     slug = models.SlugField(_("identifiant dans l'adresse"), max_length=270, unique=True)
-    description = models.TextField(_("description"))
+    description = models.TextField(_("description"), max_length=20000)
     topics = models.ManyToManyField(Topic, verbose_name=_("thématiques"), related_name="tenders")
     cpv_codes = ArrayField(
         models.CharField(max_length=10, validators=[validate_cpv]),
@@ -133,7 +157,7 @@ class Tender(models.Model):
     contact_email = models.EmailField(_("e-mail du contact"), blank=True)
     status = models.CharField(_("statut"), max_length=12, choices=TenderStatus.choices, default=TenderStatus.DRAFT)
     status_changed_at = models.DateTimeField(_("statut changé le"), null=True, blank=True)
-    cancellation_reason = models.TextField(_("motif d'annulation"), blank=True)
+    cancellation_reason = models.TextField(_("motif d'annulation"), max_length=2000, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
     updated_at = models.DateTimeField(_("modifié le"), auto_now=True)
@@ -177,7 +201,7 @@ class Lot(models.Model):
     tender = models.ForeignKey(Tender, on_delete=models.CASCADE, related_name="lots")
     number = models.PositiveSmallIntegerField(_("numéro"))
     title = models.CharField(_("intitulé"), max_length=250)
-    description = models.TextField(_("description"), blank=True)
+    description = models.TextField(_("description"), max_length=5000, blank=True)
     topic = models.ForeignKey(Topic, verbose_name=_("thématique"), on_delete=models.PROTECT, related_name="lots")
     estimated_value = models.DecimalField(
         _("montant estimé (€ HT)"),
@@ -259,7 +283,7 @@ class Interest(models.Model):
     structure = models.ForeignKey(Structure, on_delete=models.CASCADE, related_name="tender_interests")
     answer = models.CharField(_("réponse"), max_length=16, choices=Answer.choices)
     reason = models.CharField(_("raison"), max_length=16, choices=Reason.choices, blank=True)
-    reason_detail = models.TextField(_("précisions"), blank=True)
+    reason_detail = models.TextField(_("précisions"), max_length=2000, blank=True)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(_("répondu le"), auto_now_add=True)
     updated_at = models.DateTimeField(_("modifié le"), auto_now=True)
@@ -284,7 +308,7 @@ class PartnerSearch(models.Model):
 
     tender = models.ForeignKey(Tender, on_delete=models.CASCADE, related_name="partner_searches")
     structure = models.ForeignKey(Structure, on_delete=models.CASCADE, related_name="partner_searches")
-    contribution = models.TextField(_("ce que nous pouvons prendre en charge"))
+    contribution = models.TextField(_("ce que nous pouvons prendre en charge"), max_length=3000)
     lots = models.ManyToManyField(Lot, verbose_name=_("lots visés"), blank=True, related_name="+")
     is_active = models.BooleanField(default=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
@@ -309,7 +333,7 @@ class PartnerMessage(models.Model):
     sender = models.ForeignKey(Structure, on_delete=models.CASCADE, related_name="sent_partner_messages")
     sender_user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     recipient = models.ForeignKey(Structure, on_delete=models.CASCADE, related_name="received_partner_messages")
-    body = models.TextField(_("message"))
+    body = models.TextField(_("message"), max_length=5000)
     in_reply_to = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="replies")
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -329,8 +353,8 @@ class Question(models.Model):
     tender = models.ForeignKey(Tender, on_delete=models.CASCADE, related_name="questions")
     structure = models.ForeignKey(Structure, on_delete=models.CASCADE, related_name="tender_questions")
     asked_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
-    text = models.TextField(_("question"))
-    answer = models.TextField(_("réponse"), blank=True)
+    text = models.TextField(_("question"), max_length=3000)
+    answer = models.TextField(_("réponse"), max_length=5000, blank=True)
     answered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -351,13 +375,32 @@ class Question(models.Model):
         return self.text[:80]
 
 
+class AwardSource(models.TextChoices):
+    PLATFORM = "platform", _("Attribuée sur la plateforme")
+    IMPORT = "import", _("Importée (données essentielles)")
+
+
 class Award(models.Model):
     """Who won a tender (or one of its lots): a structure, a groupement led by a structure, or another company.
 
     Awards feed the charter: amounts by winner category (target 1) and insertion hours (target 2).
     """
 
-    tender = models.ForeignKey(Tender, on_delete=models.CASCADE, related_name="awards")
+    # Null only for an award imported from the buyer's essential data (source "import"): a contract passed outside
+    # the platform has no tender here, but its buyer, title and identifier (issue 12, charter.imports).
+    tender = models.ForeignKey(Tender, null=True, blank=True, on_delete=models.CASCADE, related_name="awards")
+    buyer = models.ForeignKey(
+        BuyerOrganisation,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="imported_awards",
+        verbose_name=_("acheteur (attribution importée)"),
+    )
+    title = models.CharField(_("objet du marché (attribution importée)"), max_length=500, blank=True)
+    external_id = models.CharField(_("identifiant dans les données essentielles"), max_length=100, blank=True)
+    cpv_code = models.CharField(_("code CPV"), max_length=12, blank=True)
+    place = models.CharField(_("lieu d'exécution"), max_length=200, blank=True)
     lot = models.ForeignKey(Lot, null=True, blank=True, on_delete=models.CASCADE, related_name="awards")
     winner = models.ForeignKey(
         Structure,
@@ -374,8 +417,16 @@ class Award(models.Model):
     winner_category = models.CharField(
         _("catégorie du titulaire"), max_length=16, choices=[*Category.choices, ("large", _("Grande entreprise"))]
     )
+    # Frozen at award time (structures.categories.classify): a later profile change does not rewrite history.
+    winner_category_reason = models.CharField(_("motif de la catégorie"), max_length=200, blank=True)
+    is_active = models.BooleanField(
+        _("attribution en vigueur"),
+        default=True,
+        help_text=_("Une attribution remplacée ou annulée reste dans l'historique mais ne compte plus."),
+    )
+    source = models.CharField(_("origine"), max_length=12, choices=AwardSource.choices, default=AwardSource.PLATFORM)
     amount = models.DecimalField(
-        _("montant (€ HT)"), max_digits=14, decimal_places=2, validators=[MinValueValidator(0)]
+        _("montant (€ HT)"), max_digits=14, decimal_places=2, validators=[MinValueValidator(Decimal("0.01"))]
     )
     ess_share_amount = models.DecimalField(
         _("part ESS/TPE/PME déclarée (€ HT)"),
@@ -402,7 +453,183 @@ class Award(models.Model):
                 condition=Q(insertion_hours_planned__lte=F("total_hours_planned")),
                 name="award_insertion_le_total_hours",
             ),
+            # Charter rules (issue 12): the figures can only be as true as these rows.
+            models.CheckConstraint(
+                condition=Q(insertion_hours_achieved__isnull=True)
+                | Q(total_hours_achieved__isnull=False, insertion_hours_achieved__lte=F("total_hours_achieved")),
+                name="award_insertion_le_total_hours_achieved",
+                violation_error_message=_(
+                    "Les heures d'insertion réalisées ne peuvent pas dépasser les heures travaillées réalisées."
+                ),
+            ),
+            models.CheckConstraint(
+                # An inactive award keeps its history even when it had no amount (see migration 0009).
+                condition=Q(amount__gt=0) | Q(is_active=False),
+                name="award_amount_positive",
+                violation_error_message=_("Le montant attribué doit être supérieur à zéro."),
+            ),
+            models.CheckConstraint(
+                condition=Q(ess_share_amount__gte=0),
+                name="award_share_not_negative",
+                violation_error_message=_("La part ESS/TPE/PME déclarée ne peut pas être négative."),
+            ),
+            models.UniqueConstraint(
+                fields=["lot"],
+                condition=Q(is_active=True, lot__isnull=False),
+                name="award_one_active_per_lot",
+                violation_error_message=_(
+                    "Ce lot a déjà une attribution en vigueur : un lot n'a qu'un titulaire. "
+                    "Rendez l'autre attribution inactive avant d'en enregistrer une nouvelle."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=Q(tender__isnull=False, buyer__isnull=True)
+                | Q(tender__isnull=True, buyer__isnull=False, source="import") & ~Q(external_id=""),
+                name="award_tender_or_imported",
+                violation_error_message=_(
+                    "Une attribution se rattache à un appel d'offres de la plateforme, ou bien elle est importée "
+                    "avec son acheteur et son identifiant."
+                ),
+            ),
+            models.UniqueConstraint(
+                fields=["buyer", "external_id"],
+                condition=Q(source="import"),
+                name="award_imported_once",
+                violation_error_message=_("Ce marché a déjà été importé pour cet acheteur."),
+            ),
+            models.UniqueConstraint(
+                fields=["tender"],
+                condition=Q(is_active=True, lot__isnull=True),
+                name="award_one_active_per_tender",
+                violation_error_message=_(
+                    "Cet appel d'offres a déjà une attribution en vigueur pour l'ensemble du marché. "
+                    "Rendez l'autre attribution inactive avant d'en enregistrer une nouvelle."
+                ),
+            ),
         ]
 
     def __str__(self):
-        return f"{self.tender} → {self.winner or self.winner_name}"
+        return f"{self.tender or self.title} → {self.winner or self.winner_name}"
+
+
+# Buyers joining, and how each buyer hears about their tenders (issue 9, part A) -----------------------------------
+
+
+class BuyerAccessRequest(models.Model):
+    """A public buyer asks for an account ("Demander un accès acheteur"); Les Canaux staff approve or refuse it.
+
+    Approving creates (or reuses) the buyer organisation and sends the invitation (tenders.services.buyer_access).
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("En attente")
+        APPROVED = "approved", _("Acceptée")
+        REFUSED = "refused", _("Refusée")
+
+    organisation_name = models.CharField(_("nom de l'organisation"), max_length=200)
+    siret = models.CharField(
+        _("SIRET de l'organisation"), max_length=14, help_text=_("14 chiffres, par exemple 21750001600019.")
+    )
+    full_name = models.CharField(_("prénom et nom"), max_length=150)
+    role = models.CharField(_("fonction"), max_length=150)
+    email = models.EmailField(_("adresse e-mail professionnelle"))
+    charter_signatory = models.BooleanField(_("l'organisation a signé la charte sociale ESS 2024"), default=False)
+    message = models.TextField(_("message"), max_length=3000, blank=True)
+    status = models.CharField(_("statut"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    organisation = models.ForeignKey(
+        BuyerOrganisation,
+        verbose_name=_("organisation acheteuse"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="access_requests",
+    )
+    refusal_reason = models.TextField(_("motif du refus"), max_length=2000, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(_("décidée le"), null=True, blank=True)
+    created_at = models.DateTimeField(_("demandée le"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at"]
+        verbose_name = _("demande d'accès acheteur")
+        verbose_name_plural = _("demandes d'accès acheteur")
+        indexes = [models.Index(fields=["status", "created_at"], name="buyer_request_status_idx")]
+        constraints = [
+            models.CheckConstraint(condition=Q(siret__regex=r"^[0-9]{14}$"), name="buyer_request_siret_format"),
+            models.CheckConstraint(
+                condition=~Q(status="refused") | ~Q(refusal_reason=""), name="buyer_request_refusal_has_reason"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.full_name} · {self.organisation_name}"
+
+
+class BuyerFrequency(models.TextChoices):
+    IMMEDIATE = "immediate", _("Tout de suite (un e-mail à chaque fois)")
+    DAILY = "daily", _("Un récapitulatif par jour")
+    NONE = "none", _("Jamais")
+
+
+class BuyerNotificationPreference(models.Model):
+    """How one buyer member hears about their tenders. No row means the defaults below."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="buyer_notification_preference"
+    )
+    questions = models.CharField(
+        _("nouvelles questions"), max_length=10, choices=BuyerFrequency.choices, default=BuyerFrequency.IMMEDIATE
+    )
+    interests = models.CharField(
+        _("structures intéressées"), max_length=10, choices=BuyerFrequency.choices, default=BuyerFrequency.DAILY
+    )
+    award_reminders = models.BooleanField(
+        _("rappels d'attribution"),
+        default=True,
+        help_text=_("Après la date limite, un rappel pour attribuer ou déclarer infructueux, puis chaque semaine."),
+    )
+    updated_at = models.DateTimeField(_("modifié le"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("préférence d'e-mail acheteur")
+        verbose_name_plural = _("préférences d'e-mail acheteur")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(questions__in=BuyerFrequency.values) & Q(interests__in=BuyerFrequency.values),
+                name="buyer_pref_frequency_valid",
+            )
+        ]
+
+    def __str__(self):
+        return str(self.user)
+
+
+# Amendments ("avis rectificatifs", issue 9, part B) ---------------------------------------------------------------
+
+
+class TenderAmendment(models.Model):
+    """A dated change to a published tender (deadlines, lots, amounts, places, documents, description).
+
+    Recorded by `tenders.services.amendments`; `changes` maps each changed field to its French label and its
+    value before and after, as labels: `{"bid_deadline": {"label": …, "before": …, "after": …}}`.
+    """
+
+    tender = models.ForeignKey(Tender, on_delete=models.CASCADE, related_name="amendments")
+    created_at = models.DateTimeField(_("modifié le"), default=timezone.now)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    note = models.TextField(_("ce qui a changé"), max_length=2000)
+    changes = models.JSONField(_("modifications"), default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("modification publiée")
+        verbose_name_plural = _("modifications publiées")
+        indexes = [models.Index(fields=["tender", "-created_at"], name="tender_amendment_date_idx")]
+        constraints = [models.CheckConstraint(condition=~Q(note=""), name="tender_amendment_has_note")]
+
+    def __str__(self):
+        return f"{self.tender} · {self.created_at:%Y-%m-%d}"

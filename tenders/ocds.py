@@ -23,19 +23,39 @@ Mapping choices
 - **Documents**: `biddingDocuments` with an absolute download URL, format (media type) and publication date.
 - **Parties**: the buyer, with role `buyer` and the tender's contact point; `buyer` references it.
 - **Values**: amounts in euros excluding VAT (`currency` `EUR`). Dates: ISO 8601 with the time zone offset.
+- **Awards and contracts** (issue 12): each active award is an `award` (value, supplier, `relatedLots`) and a
+  `contract` (value, `dateSigned` the award date, `workedHours`); the winner is a `supplier` party (its SIRET as
+  identifier when it is on the platform). Fields OCDS lacks are declared in the project's own extension
+  (`charter/ocds_extension/`, served at `/charte/ocds/extension.json` and listed in `extensions`).
+- **Amendments** ("avis rectificatifs", `TenderAmendment`): `tender.amendments`, oldest first, each with `id` (its
+  number on this tender: "1", "2"…), `date`, `rationale` (the buyer's note) and `description` (what changed, in
+  French: "Date limite de remise des offres : 18 décembre 2026 à 12:00 (au lieu de 5 janvier 2027 à 12:00)").
+  The release of an amended tender is tagged `tenderAmendment`, and its date is the latest amendment's if later.
 """
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Iterable
 from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import Prefetch, QuerySet
+from django.contrib.postgres.expressions import ArraySubquery
+from django.db.models import OuterRef, Prefetch, QuerySet
+from django.db.models.functions import JSONObject
 from django.urls import reverse
 from django.utils import timezone
 
-from tenders.models import BuyerOrganisation, Lot, Procedure, Tender, TenderDocument, TenderStatus
+from tenders.models import (
+    Award,
+    BuyerOrganisation,
+    Lot,
+    Procedure,
+    Tender,
+    TenderAmendment,
+    TenderDocument,
+    TenderStatus,
+)
 
 OCDS_VERSION = "1.1"
 EXTENSIONS = [
@@ -79,6 +99,20 @@ def package_queryset() -> QuerySet[Tender]:
         .prefetch_related(
             Prefetch("lots", queryset=Lot.objects.order_by("number")),
             Prefetch("documents", queryset=TenderDocument.objects.order_by("title", "pk")),
+            # Active awards only (issue 12): one per lot, or one for a tender without lots.
+            Prefetch(
+                "awards",
+                queryset=Award.objects.filter(is_active=True).select_related("winner", "lot").order_by("pk"),
+                to_attr="ocds_awards",
+            ),
+        )
+        # The amendments ride along in the same query (no extra query per page): [{created_at, note, changes}].
+        .annotate(
+            ocds_amendments=ArraySubquery(
+                TenderAmendment.objects.filter(tender=OuterRef("pk"))
+                .order_by("created_at", "pk")
+                .values(json=JSONObject(created_at="created_at", note="note", changes="changes"))
+            )
         )
         .order_by("pk")
     )
@@ -141,8 +175,107 @@ def _document(tender: Tender, document: TenderDocument) -> dict:
     return data
 
 
+def _amendments(tender: Tender) -> list[TenderAmendment]:
+    """Oldest first (annotated by `package_queryset`; read here for a tender fetched otherwise)."""
+    rows = getattr(tender, "ocds_amendments", None)
+    if rows is None:
+        return list(tender.amendments.order_by("created_at", "pk"))
+    return [
+        TenderAmendment(
+            tender_id=tender.pk,
+            created_at=datetime.datetime.fromisoformat(row["created_at"]),
+            note=row["note"],
+            changes=row["changes"],
+        )
+        for row in rows
+    ]
+
+
+def _amendment(number: int, amendment: TenderAmendment) -> dict:
+    lines = []
+    for name, change in (amendment.changes or {}).items():
+        if name == "description":
+            lines.append(f"{change.get('label', name)} : modifiée.")
+        else:
+            label, after, before = change.get("label", name), change.get("after", ""), change.get("before", "")
+            lines.append(f"{label} : {after} (au lieu de {before})")
+    data = {"id": str(number), "date": _date(amendment.created_at), "rationale": amendment.note}
+    if lines:
+        data["description"] = " ; ".join(lines)
+    return data
+
+
+def _supplier_party(award: Award) -> dict:
+    if award.winner_id:
+        winner = award.winner
+        return {
+            "id": f"{ocds_prefix()}structure-{winner.pk}",
+            "name": winner.name,
+            "identifier": {"id": winner.siret, "legalName": winner.name},
+            "roles": ["supplier"],
+        }
+    return {"id": f"{ocds_prefix()}supplier-{award.pk}", "name": award.winner_name, "roles": ["supplier"]}
+
+
+def _awards(tender: Tender, identifier: str) -> tuple[list[dict], list[dict], list[dict]]:
+    """`awards`, `contracts` (with the hours) and the supplier parties of a tender's active awards.
+
+    The fields OCDS does not have (charterCategory, charterCategoryReason, essShareValue, source, workedHours)
+    are declared in the project's extension (charter/ocds_extension, served at /charte/ocds/extension.json).
+    """
+    rows = getattr(tender, "ocds_awards", None)
+    if rows is None:
+        rows = list(tender.awards.filter(is_active=True).select_related("winner", "lot").order_by("pk"))
+    awards, contracts, parties = [], [], {}
+    for award in rows:
+        party = _supplier_party(award)
+        parties.setdefault(party["id"], party)
+        award_id = f"{identifier}-award-{award.pk}"
+        signed = _date(timezone.make_aware(datetime.datetime.combine(award.awarded_on, datetime.time())))
+        data = {
+            "id": award_id,
+            "status": "active",
+            "date": signed,
+            "value": _value(award.amount),
+            "suppliers": [{"id": party["id"], "name": party["name"]}],
+            "charterCategory": award.winner_category,
+            "essShareValue": _value(award.ess_share_amount),
+            "source": award.source,
+        }
+        if award.winner_category_reason:
+            data["charterCategoryReason"] = award.winner_category_reason
+        if award.lot_id:
+            data["relatedLots"] = [str(award.lot.number)]
+        awards.append(data)
+        contract = {
+            "id": f"{identifier}-contract-{award.pk}",
+            "awardID": award_id,
+            "status": "active",
+            "value": _value(award.amount),
+            "dateSigned": signed,
+        }
+        hours = {
+            "plannedTotal": award.total_hours_planned or None,
+            "plannedInsertion": award.insertion_hours_planned if award.total_hours_planned else None,
+            "achievedTotal": award.total_hours_achieved,
+            "achievedInsertion": award.insertion_hours_achieved,
+        }
+        hours = {key: value for key, value in hours.items() if value is not None}
+        if hours:
+            contract["workedHours"] = hours
+        contracts.append(contract)
+    return awards, contracts, list(parties.values())
+
+
 def last_change(tender: Tender):
-    return max(moment for moment in (tender.updated_at, tender.status_changed_at, tender.published_at) if moment)
+    amendments = _amendments(tender)
+    moments = (
+        tender.updated_at,
+        tender.status_changed_at,
+        tender.published_at,
+        amendments[-1].created_at if amendments else None,
+    )
+    return max(moment for moment in moments if moment)
 
 
 def release(tender: Tender) -> dict:
@@ -181,18 +314,30 @@ def release(tender: Tender) -> dict:
         tender_data["documents"] = [_document(tender, document) for document in documents]
     if lots:
         tender_data["lots"] = [_lot(tender, lot, status) for lot in lots]
+    amendments = _amendments(tender)
+    if amendments:
+        tender_data["amendments"] = [_amendment(number, a) for number, a in enumerate(amendments, start=1)]
     identifier = ocid(tender)
     changed = last_change(tender)
+    awards, contracts, suppliers = _awards(tender, identifier)
     return {
         "ocid": identifier,
         "id": f"{identifier}-{timezone.localtime(changed):%Y%m%dT%H%M%S%f}",
         "date": _date(changed),
-        "tag": ["tenderCancellation"] if tender.status == TenderStatus.CANCELLED else ["tender"],
+        "tag": (
+            ["tenderCancellation"]
+            if tender.status == TenderStatus.CANCELLED
+            else ["tenderAmendment"]
+            if amendments
+            else ["tender"]
+        )
+        + (["award", "contract"] if awards else []),
         "initiationType": "tender",
         "language": "fr",
-        "parties": [_buyer_party(tender)],
+        "parties": [_buyer_party(tender), *suppliers],
         "buyer": {"id": buyer_party_id(tender.buyer), "name": tender.buyer.name},
         "tender": tender_data,
+        **({"awards": awards, "contracts": contracts} if awards else {}),
     }
 
 
@@ -206,7 +351,7 @@ def release_package(
     package = {
         "uri": uri,
         "version": OCDS_VERSION,
-        "extensions": list(EXTENSIONS),
+        "extensions": [*EXTENSIONS, _absolute(reverse("charter:ocds_extension"))],
         "publishedDate": _date(latest),
         "publisher": {"name": "ESS 2024 — Les Canaux", "uri": settings.SITE_URL},
         "license": LICENSE,

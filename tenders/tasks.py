@@ -45,3 +45,22 @@ def close_expired_tenders(chunk_size: int = CHUNK_SIZE, max_chunks: int = MAX_CH
     if closed:
         logger.info("close_expired_tenders: %s tender(s) closed", closed)
     return closed
+
+
+@shared_task(name="tenders.tasks.send_buyer_daily_digests")
+def send_buyer_daily_digests() -> int:
+    """Buyers' daily digest of yesterday's interested structures (and questions, for those who chose so).
+
+    Celery beat, every morning; idempotent (one email per address and day), so a re-run sends nothing twice.
+    """
+    from tenders.services.buyer_notifications import send_daily_digests
+
+    return send_daily_digests()
+
+
+@shared_task(name="tenders.tasks.send_buyer_award_reminders")
+def send_buyer_award_reminders() -> int:
+    """Remind buyers to award (or declare unsuccessful) their closed tenders: once, then weekly (beat, daily)."""
+    from tenders.services.buyer_notifications import send_award_reminders
+
+    return send_award_reminders()

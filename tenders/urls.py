@@ -1,6 +1,6 @@
 from django.urls import path
 
-from tenders import views
+from tenders import views, views_buyers
 from tenders.feeds import TenderFeed
 
 app_name = "tenders"
@@ -8,6 +8,9 @@ urlpatterns = [
     path("", views.index, name="index"),
     path("flux.atom", TenderFeed(), name="feed"),
     path("ocds.json", views.ocds_package, name="ocds"),
+    path("acheteurs/demande-acces/", views_buyers.buyer_access_request, name="buyer_access_request"),
+    path("acheteurs/demande-acces/envoyee/", views_buyers.buyer_access_sent, name="buyer_access_sent"),
+    path("acheteurs/preferences/", views_buyers.buyer_preferences, name="buyer_preferences"),
     path("<slug:slug>/", views.detail, name="detail"),
     path("<slug:slug>/documents/<int:pk>/", views.document, name="document"),
     path("<slug:slug>/interet/", views.interest, name="interest"),

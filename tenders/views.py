@@ -28,7 +28,16 @@ from structures.models import Area, Structure, Topic
 from tenders import ocds
 from tenders.filters import STATUS_OPEN, TenderFilter
 from tenders.forms import InterestForm, PartnerMessageForm, PartnerSearchForm, QuestionForm, ReplyForm
-from tenders.models import Interest, Lot, PartnerMessage, PartnerSearch, Question, Tender, TenderDocument
+from tenders.models import (
+    Interest,
+    Lot,
+    PartnerMessage,
+    PartnerSearch,
+    Question,
+    Tender,
+    TenderAmendment,
+    TenderDocument,
+)
 from tenders.services import participation, questions
 
 PAGE_SIZE = 20
@@ -189,6 +198,7 @@ def _render_detail(request, tender: Tender, *, status: int = 200, **forms):
         "refusal": participation.refusal_reason(tender),
         "questions_refusal": questions.questions_refusal_reason(tender),
         "questions_deadline": questions.questions_deadline(tender),
+        "amendments": list(TenderAmendment.objects.filter(tender=tender).only("pk", "created_at", "note", "changes")),
     }
     if structure is not None:
         interest = Interest.objects.filter(tender=tender, structure=structure).first()

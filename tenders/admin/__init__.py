@@ -11,4 +11,4 @@ organisation's tenders, lots, documents, questions, interests and awards:
 - lifecycle actions call `tenders.services.lifecycle` and show its domain error as an admin message.
 """
 
-from tenders.admin import others, tenders  # noqa: F401  (registers the admins)
+from tenders.admin import access, others, tenders  # noqa: F401  (registers the admins)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime
+
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import Q
@@ -18,6 +20,7 @@ from tenders.models import (
     Tender,
     TenderDocument,
 )
+from tenders.services.amendments import DEADLINE_FIELDS, is_amendable, min_notice_days, short_notice_problems
 from tenders.services.documents import ACCEPT, max_bytes, validate_document
 from tenders.validators import clean_cpv_codes
 
@@ -34,6 +37,15 @@ class CpvCodesField(forms.CharField):
         text = super().to_python(value) or ""
         raw = [part for chunk in text.replace(";", ",").split(",") for part in [chunk.strip()] if part]
         return clean_cpv_codes(raw)
+
+
+def _comparable(value):
+    """An initial value as the form would clean it: the admin's time inputs drop microseconds, textareas CRLF."""
+    if isinstance(value, datetime.datetime):
+        return value.replace(microsecond=0)
+    if isinstance(value, str):
+        return value.replace("\r\n", "\n")
+    return value
 
 
 class TenderForm(forms.ModelForm):
@@ -67,12 +79,77 @@ class TenderForm(forms.ModelForm):
             "description": forms.Textarea(attrs={"rows": 8}),
         }
 
+    # Asked only on a published tender (TenderAdmin.get_fieldsets shows them then): see clean_amendment().
+    amendment_note = forms.CharField(
+        label=_("Ce qui a changé"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_(
+            "Obligatoire si vous modifiez une date limite, les lots, un montant, les lieux, les documents ou la "
+            "description : ce message est publié en haut de l'appel d'offres (« Modifié le … ») et envoyé aux "
+            "structures prévenues ou qui ont répondu."
+        ),
+    )
+    confirm_short_notice = forms.BooleanField(
+        label=_("Je confirme avancer une date limite malgré le délai court"),
+        required=False,
+    )
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         # A draft can be saved unfinished; publishing checks topics and places (lifecycle.publish_problems).
         for name in ("topics", "places"):
             if name in self.fields:
                 self.fields[name].required = False
+        if "confirm_short_notice" in self.fields:
+            self.fields["confirm_short_notice"].help_text = gettext(
+                "À cocher seulement si vous avancez une date limite à moins de %(days)s jours d'aujourd'hui : les "
+                "structures auraient très peu de temps pour s'organiser."
+            ) % {"days": min_notice_days()}
+
+    def clean_description(self):
+        # Browsers send textarea line breaks as CRLF: keep LF, so an untouched description is not a change.
+        return (self.cleaned_data.get("description") or "").replace("\r\n", "\n")
+
+    def amended_fields(self) -> list[str]:
+        """The amendable things this submission changes on a published tender (fields, lots, documents)."""
+        cleaned = self.cleaned_data
+        changed = []
+        for name in ("bid_deadline", "questions_deadline", "estimated_value", "description"):
+            if name in self.fields and name in cleaned and cleaned[name] != _comparable(self.initial.get(name)):
+                changed.append(name)
+        if "places" in self.fields and cleaned.get("places") is not None:
+            before = {getattr(area, "pk", area) for area in self.initial.get("places") or []}
+            if before != {area.pk for area in cleaned["places"]}:
+                changed.append("places")
+        # The lot and document inlines, handed over by TenderAdmin._create_formsets.
+        for formset in getattr(self.instance, "_amendment_formsets", []):
+            if formset.has_changed():
+                changed.append("lots" if formset.model is Lot else "documents")
+        return changed
+
+    def clean_amendment(self, cleaned) -> None:
+        """On a published tender: a change the structures rely on needs a note, a short notice a confirmation."""
+        if not self.instance.pk or not is_amendable(self.instance):
+            return
+        if not self.amended_fields():
+            return
+        if not (cleaned.get("amendment_note") or "").strip():
+            self.add_error(
+                "amendment_note",
+                gettext(
+                    "Indiquez ce qui a changé : ce message est publié sur l'appel d'offres et envoyé aux structures "
+                    "concernées."
+                ),
+            )
+        problems = short_notice_problems(
+            before={name: self.initial.get(name) for name in DEADLINE_FIELDS},
+            after={name: cleaned.get(name, self.initial.get(name)) for name in DEADLINE_FIELDS},
+        )
+        if problems and not cleaned.get("confirm_short_notice"):
+            for problem in problems:
+                self.add_error("confirm_short_notice", problem)
 
     # Set by TenderAdmin.get_form for a buyer user: the organisation every tender they create belongs to.
     forced_buyer_id: int | None = None
@@ -93,6 +170,7 @@ class TenderForm(forms.ModelForm):
                 "questions_deadline",
                 gettext("La date limite des questions doit précéder la date limite de remise des offres."),
             )
+        self.clean_amendment(cleaned)
         return cleaned
 
 

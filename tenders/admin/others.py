@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -94,12 +95,30 @@ class InterestAdmin(TenderChildAdmin):
         return False
 
 
+class AwardChangeForm(forms.ModelForm):
+    """Also checks the constraints on read-only fields (one active award per lot), which a ModelForm skips."""
+
+    class Meta:
+        model = Award
+        fields: list[str] = []
+
+    def _post_clean(self):
+        super()._post_clean()
+        if not self.errors:
+            try:
+                self.instance.validate_constraints()
+            except ValidationError as error:
+                self.add_error(None, error)
+
+
 @admin.register(Award)
 class AwardAdmin(TenderChildAdmin):
     """Awards feed the charter. Buyers come back later to report the hours actually worked."""
 
-    list_display = ["tender_link", "lot", "winner_display", "winner_category", "amount", "awarded_on"]
-    list_filter = ["winner_category"]
+    form = AwardChangeForm
+
+    list_display = ["tender_link", "lot", "winner_display", "winner_category", "amount", "awarded_on", "is_active"]
+    list_filter = ["winner_category", "is_active", "source"]
     search_fields = ["tender__title", "winner__name", "winner_name"]
     list_select_related = ["tender", "lot", "winner"]
     fields = [
@@ -107,6 +126,9 @@ class AwardAdmin(TenderChildAdmin):
         "lot",
         "winner_display",
         "winner_category",
+        "winner_category_reason",
+        "source",
+        "is_active",
         "amount",
         "ess_share_amount",
         "awarded_on",
@@ -115,11 +137,15 @@ class AwardAdmin(TenderChildAdmin):
         "total_hours_achieved",
         "insertion_hours_achieved",
     ]
+    # The database refuses a second active award for one lot (or for a tender without lots) and achieved insertion
+    # hours above achieved hours: the form shows the constraint's French message next to the fields (issue 12).
     readonly_fields = [
         "tender_link",
         "lot",
         "winner_display",
         "winner_category",
+        "winner_category_reason",
+        "source",
         "amount",
         "ess_share_amount",
         "awarded_on",

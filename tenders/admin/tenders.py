@@ -26,6 +26,7 @@ from tenders.admin.inlines import (
     LotInline,
     QuestionInline,
 )
+from tenders.admin.interested import InterestedStructuresMixin
 from tenders.models import (
     BuyerOrganisation,
     Interest,
@@ -35,14 +36,14 @@ from tenders.models import (
     TenderDocument,
     TenderStatus,
 )
-from tenders.services import lifecycle
+from tenders.services import amendments, lifecycle
 from tenders.services.documents import document_add, document_delete
 
 # Tender admin -----------------------------------------------------------------------------------------------------
 
 
 @admin.register(Tender)
-class TenderAdmin(NotFoundInsteadOfRedirectMixin, admin.ModelAdmin):
+class TenderAdmin(InterestedStructuresMixin, NotFoundInsteadOfRedirectMixin, admin.ModelAdmin):
     form = TenderForm
     change_form_template = "tenders/admin/tender_change_form.html"
     list_display = ["title", "reference", "status", "bid_deadline", "interested_count", "open_questions_count"]
@@ -117,6 +118,21 @@ class TenderAdmin(NotFoundInsteadOfRedirectMixin, admin.ModelAdmin):
             (_("Calendrier"), {"fields": ["questions_deadline", "bid_deadline"]}),
             (_("Contact et plateforme officielle"), {"fields": ["contact_name", "contact_email", "official_url"]}),
         ]
+        if obj is not None and amendments.is_amendable(obj) and self.has_change_permission(request, obj):
+            fieldsets.append(
+                (
+                    _("Modification d'un appel d'offres publié (rectificatif)"),
+                    {
+                        "fields": ["amendment_note", "confirm_short_notice"],
+                        "description": _(
+                            "Les structures s'appuient sur cet appel d'offres : toute modification des dates "
+                            "limites, des lots, des montants, des lieux, des documents ou de la description est "
+                            "publiée, datée, en haut de sa page, et envoyée par e-mail aux structures prévenues ou "
+                            "qui ont répondu."
+                        ),
+                    },
+                )
+            )
         if obj is not None:
             fieldsets.append((_("Réponses des structures"), {"fields": ["interests_table"]}))
             if obj.status == TenderStatus.AWARDED:
@@ -159,7 +175,18 @@ class TenderAdmin(NotFoundInsteadOfRedirectMixin, admin.ModelAdmin):
 
     # --- saving
 
+    def _create_formsets(self, request, obj, change):
+        formsets, inline_instances = super()._create_formsets(request, obj, change)
+        # TenderForm.amended_fields() asks the lot and document inlines whether they change anything.
+        obj._amendment_formsets = [
+            formset for formset in formsets if formset.model in (Lot, TenderDocument) and formset.is_bound
+        ]
+        return formsets, inline_instances
+
     def save_model(self, request, obj, form, change):
+        if change and amendments.is_amendable(obj):
+            # The state the structures relied on, read before anything is written (inlines included).
+            form.amendment_before = amendments.amendable_state(obj)
         if not change:
             if not perms.can_choose_buyer(request.user):
                 organisation_id = perms.buyer_organisation_id(request.user)
@@ -219,6 +246,27 @@ class TenderAdmin(NotFoundInsteadOfRedirectMixin, admin.ModelAdmin):
                 lot.save()
             return
         super().save_formset(request, form, formset, change)
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        before = getattr(form, "amendment_before", None)
+        if before is None:
+            return
+        note = form.cleaned_data.get("amendment_note") or gettext("Modification de l'appel d'offres.")
+        amendment = amendments.amendment_record(tender=form.instance, by=request.user, note=note, before=before)
+        if amendment is not None:
+            self.message_user(
+                request,
+                ngettext(
+                    "La modification est publiée sur l'appel d'offres ; %(count)d personne en est prévenue par "
+                    "e-mail.",
+                    "La modification est publiée sur l'appel d'offres ; %(count)d personnes en sont prévenues par "
+                    "e-mail.",
+                    amendment.notified_count,
+                )
+                % {"count": amendment.notified_count},
+                messages.SUCCESS,
+            )
 
     def delete_model(self, request, obj):
         for document in obj.documents.all():
@@ -363,6 +411,12 @@ class TenderAdmin(NotFoundInsteadOfRedirectMixin, admin.ModelAdmin):
             path("<path:object_id>/annuler/", wrap(self.cancel_view), name="tenders_tender_cancel"),
             path("<path:object_id>/infructueux/", wrap(self.unsuccessful_view), name="tenders_tender_unsuccessful"),
             path("<path:object_id>/attribuer/", wrap(self.award_view), name="tenders_tender_award"),
+            path("<path:object_id>/interesses/", wrap(self.interested_view), name="tenders_tender_interested"),
+            path(
+                "<path:object_id>/interesses/export.<str:fmt>",
+                wrap(self.interested_export_view),
+                name="tenders_tender_interested_export",
+            ),
             path(
                 "<path:object_id>/documents/<int:document_id>/",
                 wrap(self.document_view),
@@ -442,7 +496,13 @@ class TenderAdmin(NotFoundInsteadOfRedirectMixin, admin.ModelAdmin):
         if request.method != "POST":
             return HttpResponseRedirect(self._change_url(self._managed_tender(request, object_id, act=False)))
         tender = self._managed_tender(request, object_id, act=True)
-        self._run(request, tender, "mark_unsuccessful", gettext("L'appel d'offres est déclaré infructueux."))
+        self._run(
+            request,
+            tender,
+            "mark_unsuccessful",
+            gettext("L'appel d'offres est déclaré infructueux."),
+            reason=request.POST.get("reason", "")[:2000],
+        )
         return HttpResponseRedirect(self._change_url(tender))
 
     def _action_page(self, request, tender, template, title, **context):
@@ -520,4 +580,6 @@ class TenderAdmin(NotFoundInsteadOfRedirectMixin, admin.ModelAdmin):
             can_act = request.user.has_perm("tenders.change_tender") and perms.can_manage_tender(request.user, obj)
             context["lifecycle_actions"] = lifecycle.possible_transitions(obj.status) if can_act else []
             context["status_label"] = obj.get_status_display()
+            context["amendable"] = amendments.is_amendable(obj)
+            context["interested_count"] = obj.interests.filter(answer=Interest.Answer.INTERESTED).count()
         return super().render_change_form(request, context, add, change, form_url, obj)

@@ -3,6 +3,9 @@
 One service per transition. Each locks the tender row (`SELECT … FOR UPDATE`), checks the current state and
 raises `TenderTransitionError` (a French message saying what is possible from here) when the transition is not
 allowed. Callers (admin actions, the auto-close task) show the message as is.
+
+Cancelling a published tender, or declaring it unsuccessful, emails the people concerned with the reason
+(`tenders.services.amendments.tender_status_notify`: the same people as an amendment, once each).
 """
 
 from __future__ import annotations
@@ -20,7 +23,9 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from structures.categories import classify_structure
 from tenders.models import Award, Lot, Tender, TenderStatus
+from tenders.services.amendments import tender_status_notify
 
 # What each transition needs as the current state.
 TRANSITIONS: dict[str, tuple[str, ...]] = {
@@ -165,14 +170,19 @@ def tender_cancel(*, tender: Tender, by, reason: str) -> Tender:
     locked = _lock(tender, "cancel")
     if not reason:
         raise TenderTransitionError(_("Indiquez le motif de l'annulation : il sera affiché sur l'appel d'offres."))
-    return _set_status(locked, tender, TenderStatus.CANCELLED, cancellation_reason=reason)
+    _set_status(locked, tender, TenderStatus.CANCELLED, cancellation_reason=reason)
+    # Once published, the structures that heard of it or answered it are told, with the reason (once each).
+    tender_status_notify(tender=locked, reason=reason)
+    return locked
 
 
 @transaction.atomic
-def tender_mark_unsuccessful(*, tender: Tender, by) -> Tender:
-    """Closed → unsuccessful (no acceptable bid)."""
+def tender_mark_unsuccessful(*, tender: Tender, by, reason: str = "") -> Tender:
+    """Closed → unsuccessful (no acceptable bid). The structures concerned are told, with `reason` if given."""
     locked = _lock(tender, "mark_unsuccessful")
-    return _set_status(locked, tender, TenderStatus.UNSUCCESSFUL)
+    _set_status(locked, tender, TenderStatus.UNSUCCESSFUL)
+    tender_status_notify(tender=locked, reason=reason)
+    return locked
 
 
 AWARD_FIELDS = {
@@ -191,12 +201,38 @@ AWARD_FIELDS = {
 }
 
 
+def _check_one_award_per_lot(tender: Tender, awards: list[Mapping[str, Any]]) -> None:
+    """One award per lot, or one for a tender without lots (the database enforces it too: issue 12)."""
+    if tender.lots.exists():
+        if any(data.get("lot") is None for data in awards):
+            raise ValidationError({"lot": _("Cet appel d'offres a des lots : indiquez le lot de chaque attribution.")})
+        lots = [data["lot"].pk if isinstance(data["lot"], Lot) else data["lot"] for data in awards]
+        if len(set(lots)) != len(lots):
+            raise ValidationError({"lot": _("Un lot n'a qu'un titulaire : une seule attribution par lot.")})
+    elif len(awards) > 1:
+        raise ValidationError({"lot": _("Un appel d'offres sans lots n'a qu'un titulaire : une seule attribution.")})
+
+
+def _freeze_category(data: dict) -> None:
+    """The winner's category at award time, with its reason (structures.categories: one rule for the platform)."""
+    winner = data.get("winner")
+    if winner is not None and not data.get("winner_category"):
+        classification = classify_structure(winner)
+        data["winner_category"] = classification.category
+        data["winner_category_reason"] = classification.reason
+    elif winner is not None:
+        data["winner_category_reason"] = _("Catégorie indiquée par l'acheteur à l'attribution.")
+    else:
+        data["winner_category_reason"] = _("Catégorie déclarée par l'acheteur (titulaire absent de la plateforme).")
+
+
 @transaction.atomic
 def tender_award(*, tender: Tender, by, awards: Iterable[Mapping[str, Any]]) -> list[Award]:
-    """Closed → awarded, recording who won (one award per lot, or one for the whole tender).
+    """Closed → awarded, recording who won (one award per lot, or one for a tender without lots).
 
     Each award is a mapping of Award fields: `winner` (a Structure) or `winner_name`, `winner_category` (defaults
-    to the winner structure's category), `amount`, `ess_share_amount`, hours, optional `lot` (of this tender),
+    to the winner structure's category by structures.categories, frozen with its reason), `amount`,
+    `ess_share_amount`, hours, optional `lot` (of this tender),
     `awarded_on` (defaults to today), `co_contractors` (structures of the groupement).
     Raises ValidationError (field errors, in French) when an award is incomplete.
     """
@@ -204,6 +240,7 @@ def tender_award(*, tender: Tender, by, awards: Iterable[Mapping[str, Any]]) -> 
     awards = list(awards)
     if not awards:
         raise TenderTransitionError(_("Indiquez au moins un titulaire pour attribuer l'appel d'offres."))
+    _check_one_award_per_lot(locked, awards)
     created = []
     for data in awards:
         unknown = set(data) - AWARD_FIELDS
@@ -214,9 +251,7 @@ def tender_award(*, tender: Tender, by, awards: Iterable[Mapping[str, Any]]) -> 
         lot = data.get("lot")
         if lot is not None and (not isinstance(lot, Lot) or lot.tender_id != locked.pk):
             raise ValidationError({"lot": _("Ce lot n'appartient pas à cet appel d'offres.")})
-        winner = data.get("winner")
-        if winner is not None and not data.get("winner_category"):
-            data["winner_category"] = winner.category
+        _freeze_category(data)
         data.setdefault("awarded_on", timezone.localdate())
         for name in ("amount", "ess_share_amount"):
             if data.get(name) is not None:

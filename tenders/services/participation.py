@@ -39,6 +39,7 @@ from django.utils.translation import gettext as _
 from outbox.services import queue_email
 from structures.models import Membership, Structure
 from tenders.models import Interest, Lot, PartnerMessage, PartnerSearch, Tender, TenderStatus
+from tenders.services.buyer_notifications import notify_new_interest
 
 
 class ParticipationRefused(ValidationError):
@@ -106,6 +107,7 @@ def interest_set(
         structure=structure,
         defaults={"answer": answer, "reason": reason, "reason_detail": reason_detail.strip(), "user": user},
     )
+    notify_new_interest(interest=interest)  # the buyer's contacts who chose "immediately" (buyer_notifications)
     return interest
 
 

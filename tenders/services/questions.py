@@ -16,6 +16,7 @@ from outbox.services import queue_email
 from structures.models import Membership, Structure
 from tenders.models import Question, Tender
 from tenders.perms import can_manage_tender
+from tenders.services.buyer_notifications import notify_new_question
 from tenders.services.participation import ParticipationRefused, ensure_member, refusal_reason
 
 QUESTION_MAX_LENGTH = 4000
@@ -55,7 +56,9 @@ def question_ask(*, tender: Tender, structure: Structure, user, text: str) -> Qu
         raise ValidationError(
             {"text": _("Votre question est trop longue (%(max)s caractères au plus).") % {"max": QUESTION_MAX_LENGTH}}
         )
-    return Question.objects.create(tender=tender, structure=structure, asked_by=user, text=text)
+    question = Question.objects.create(tender=tender, structure=structure, asked_by=user, text=text)
+    notify_new_question(question=question)  # the buyer's contacts, per their preferences (buyer_notifications)
+    return question
 
 
 def _asker_addresses(question: Question) -> list[str]:

@@ -39,9 +39,9 @@ def test_buyer_writes_previews_and_publishes_a_tender(live_server, page, buyer):
 
     # A new tender.
     page.locator("tr.model-tender th").get_by_role("link", name="Appels d'offres").click()
-    expect(page.get_by_role("link", name="Ajouter appel d'offres")).to_be_visible()
+    expect(page.get_by_role("link", name="Ajouter un appel d'offres")).to_be_visible()
     assert_no_axe_violations(page)
-    page.get_by_role("link", name="Ajouter appel d'offres").click()
+    page.get_by_role("link", name="Ajouter un appel d'offres").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("appel d")
     assert_no_axe_violations(page)
 

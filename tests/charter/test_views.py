@@ -16,8 +16,9 @@ from tests.tenders.factories import BuyerOrganisationFactory
 pytestmark = pytest.mark.django_db
 
 D = Decimal
-# By category (and overall), by buyer, by quarter; plus the request's savepoint and its release (ATOMIC_REQUESTS).
-QUERIES = 5
+# By category (and overall), by buyer (its tenders' awards, its imported awards), by quarter; plus the request's
+# savepoint and its release (ATOMIC_REQUESTS).
+QUERIES = 6
 
 
 def text_of(response) -> str:

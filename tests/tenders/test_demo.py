@@ -1,4 +1,5 @@
 import pytest
+from django.utils import timezone
 
 from accounts import demo as accounts_demo
 from structures import demo as structures_demo
@@ -12,6 +13,7 @@ from tenders.models import (
     Lot,
     Question,
     Tender,
+    TenderAmendment,
     TenderDocument,
     TenderStatus,
 )
@@ -94,10 +96,68 @@ def test_seed_is_idempotent_and_deterministic(seeded):
 
 
 def test_plans_do_not_depend_on_the_run():
-    from django.utils import timezone
-
     now = timezone.now()
     first = demo._plan_tender(2, 3, now)
     second = demo._plan_tender(2, 3, now)
     first.pop("rng"), second.pop("rng")
     assert first == second
+
+
+def test_dates_read_true_against_each_other_and_today(seeded):
+    """Issue 12 item 6: every award after its tender's publication and bid deadline, never in the future; tenders'
+    dates agree with their status; nothing (questions, answers, status changes) happens after "now"."""
+    now = timezone.now()
+    today = timezone.localdate()
+    problems = []
+    tenders = Tender.objects.prefetch_related("awards", "questions", "interests", "documents")
+    for tender in tenders:
+        ref = tender.reference
+        local_deadline = timezone.localdate(tender.bid_deadline)
+        if tender.status in (TenderStatus.PUBLISHED, TenderStatus.DRAFT):
+            if tender.bid_deadline <= now:
+                problems.append(f"{ref} ({tender.status}): date limite passée")
+        elif tender.status in (TenderStatus.CLOSED, TenderStatus.AWARDED, TenderStatus.UNSUCCESSFUL):
+            if tender.bid_deadline >= now:
+                problems.append(f"{ref} ({tender.status}): date limite à venir")
+        if tender.status == TenderStatus.DRAFT:
+            if tender.published_at is not None:
+                problems.append(f"{ref}: brouillon publié")
+        else:
+            if not tender.created_at <= tender.published_at <= now:
+                problems.append(f"{ref}: créé le {tender.created_at}, publié le {tender.published_at}")
+            if tender.published_at >= tender.bid_deadline:
+                problems.append(f"{ref}: publié après la date limite")
+            if tender.questions_deadline and not tender.published_at < tender.questions_deadline:
+                problems.append(f"{ref}: questions closes avant la publication")
+        if tender.status_changed_at and not (tender.published_at or tender.created_at) <= tender.status_changed_at:
+            problems.append(f"{ref}: statut changé avant la publication")
+        if tender.status_changed_at and tender.status_changed_at > now:
+            problems.append(f"{ref}: statut changé dans le futur")
+        awards = list(tender.awards.all())
+        if tender.status == TenderStatus.AWARDED and not awards:
+            problems.append(f"{ref}: attribué sans attribution")
+        for award in awards:
+            if not local_deadline < award.awarded_on <= today:
+                problems.append(f"{ref}: attribué le {award.awarded_on}, date limite {local_deadline}")
+            if award.awarded_on <= timezone.localdate(tender.published_at):
+                problems.append(f"{ref}: attribué avant sa publication")
+            if timezone.localdate(tender.status_changed_at) < award.awarded_on:
+                problems.append(f"{ref}: statut « attribué » le {tender.status_changed_at}, avant {award.awarded_on}")
+            if timezone.localdate(award.created_at) < award.awarded_on:
+                problems.append(f"{ref}: attribution enregistrée avant sa date")
+        for question in tender.questions.all():
+            if not tender.published_at <= question.created_at <= now:
+                problems.append(f"{ref}: question posée le {question.created_at}")
+            if question.answered_at and not question.created_at <= question.answered_at <= now:
+                problems.append(f"{ref}: réponse datée du {question.answered_at}")
+        for document in tender.documents.all():
+            if not tender.created_at <= document.uploaded_at <= now:
+                problems.append(f"{ref}: document ajouté le {document.uploaded_at}")
+        for interest in tender.interests.all():
+            if not tender.published_at <= interest.created_at <= min(now, tender.bid_deadline):
+                problems.append(f"{ref}: intérêt exprimé le {interest.created_at}")
+    for amendment in TenderAmendment.objects.select_related("tender"):
+        if not amendment.tender.published_at <= amendment.created_at <= now:
+            problems.append(f"{amendment.tender.reference}: rectificatif daté du {amendment.created_at}")
+    assert Award.objects.filter(awarded_on__gt=today).count() == 0
+    assert problems == []

@@ -166,4 +166,5 @@ def test_answer_reaches_the_structure_admins_when_the_asker_is_gone(tender, buye
     new_admin, _ = member_of(structure)
     question_answer(question=question, answer="Oui.", by=buyer)
     assert admin.user == asker
-    assert list(OutboxEmail.objects.values_list("to", flat=True)) == [new_admin.email]
+    answered = OutboxEmail.objects.filter(kind="tender_question_answered")  # (the buyer was told of the question)
+    assert list(answered.values_list("to", flat=True)) == [new_admin.email]
