@@ -10,15 +10,16 @@ from collections import defaultdict
 
 from django.contrib import admin, messages
 from django.db.models import Count, Q
-from django.http import Http404
+from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext, gettext_lazy, ngettext
 
+from ess2024.admin_scoping import NotFoundInsteadOfRedirectMixin
 from meetups import perms, services
-from meetups.models import Meeting, MeetingRequest, Meetup, Registration, RegistrationStatus
+from meetups.models import Meeting, MeetingRequest, Meetup, Registration, RegistrationStatus, RequestStatus
 
 
 class StaffOnlyMixin:
@@ -60,7 +61,7 @@ class RegistrationInline(StaffOnlyMixin, admin.TabularInline):
 
 
 @admin.register(Meetup)
-class MeetupAdmin(StaffOnlyMixin, admin.ModelAdmin):
+class MeetupAdmin(NotFoundInsteadOfRedirectMixin, StaffOnlyMixin, admin.ModelAdmin):
     list_display = [
         "title",
         "starts_at",
@@ -75,7 +76,7 @@ class MeetupAdmin(StaffOnlyMixin, admin.ModelAdmin):
     date_hierarchy = "starts_at"
     prepopulated_fields = {"slug": ["title"]}
     filter_horizontal = ["topics", "buyers"]
-    readonly_fields = ["schedule_built_at", "schedule_link", "public_link"]
+    readonly_fields = ["schedule_built_at", "schedule_published_at", "schedule_link", "public_link", "staff_link"]
     inlines = [RegistrationInline]
     actions = ["build_schedule", "fill_waitlist"]
     fieldsets = [
@@ -84,8 +85,23 @@ class MeetupAdmin(StaffOnlyMixin, admin.ModelAdmin):
             gettext_lazy("Quand et où"),
             {"fields": ["starts_at", "ends_at", "registration_deadline", "venue", "address"]},
         ),
-        (gettext_lazy("Participants"), {"fields": ["capacity", "meeting_minutes", "topics", "buyers"]}),
-        (gettext_lazy("Planning"), {"fields": ["schedule_built_at", "schedule_link"]}),
+        (
+            gettext_lazy("Participants"),
+            {"fields": ["capacity", "meeting_minutes", "requests_need_acceptance", "topics", "buyers"]},
+        ),
+        (
+            gettext_lazy("Planning"),
+            {
+                "fields": [
+                    "tables",
+                    "breaks",
+                    "schedule_built_at",
+                    "schedule_published_at",
+                    "schedule_link",
+                    "staff_link",
+                ]
+            },
+        ),
     ]
 
     def get_queryset(self, request):
@@ -107,6 +123,13 @@ class MeetupAdmin(StaffOnlyMixin, admin.ModelAdmin):
         label = gettext("Voir le planning par table") if obj.schedule_built_at else gettext("Pas encore construit")
         return format_html('<a href="{}">{}</a>', url, label)
 
+    @admin.display(description=gettext_lazy("jour J"))
+    def staff_link(self, obj):
+        if not obj.pk:
+            return "-"
+        url = reverse("meetups:staff", kwargs={"slug": obj.slug})
+        return format_html('<a href="{}">{}</a>', url, gettext("Publier, badges, accueil, absences et avis"))
+
     @admin.display(description=gettext_lazy("page publique"))
     def public_link(self, obj):
         if not obj.pk:
@@ -116,7 +139,22 @@ class MeetupAdmin(StaffOnlyMixin, admin.ModelAdmin):
 
     @admin.action(description=gettext_lazy("Construire le planning"))
     def build_schedule(self, request, queryset):
+        """Build at once a schedule not yet published; a published one is re-optimised from its page, which shows
+        the difference before anything changes."""
+        from meetups.scheduling.db import certificate_sentence
+
         for meetup in queryset.order_by("starts_at"):
+            if meetup.schedule_published_at is not None:
+                self.message_user(
+                    request,
+                    gettext(
+                        "%(title)s : le planning est publié ; recalculez-le depuis sa page « Planning », qui montre "
+                        "les changements avant de les appliquer."
+                    )
+                    % {"title": meetup.title},
+                    messages.WARNING,
+                )
+                continue
             try:
                 result = services.schedule_build(meetup=meetup, by=request.user)
             except services.MeetupError as error:
@@ -132,13 +170,7 @@ class MeetupAdmin(StaffOnlyMixin, admin.ModelAdmin):
                 % {"title": meetup.title, "placed": result.placed, "unplaced": len(result.unplaced)},
                 messages.WARNING if result.unplaced else messages.SUCCESS,
             )
-            for unplaced in result.unplaced[:20]:
-                self.message_user(
-                    request,
-                    gettext("Non placé : %(structure)s → %(buyer)s (%(reason)s)")
-                    % {"structure": unplaced.structure, "buyer": unplaced.buyer, "reason": unplaced.reason},
-                    messages.WARNING,
-                )
+            self.message_user(request, f"{certificate_sentence(result.certificate)}.", messages.INFO)
 
     @admin.action(description=gettext_lazy("Donner les places libres à la liste d'attente"))
     def fill_waitlist(self, request, queryset):
@@ -166,54 +198,148 @@ class MeetupAdmin(StaffOnlyMixin, admin.ModelAdmin):
         ]
 
     def schedule_view(self, request, pk):
-        """The schedule per table (one printed page per table), and the wishes left unplaced."""
+        """The schedule per table (one printed page per table), the wishes left unplaced, and the scheduler: run it
+        in the background, see its certificate and what would change, apply it."""
+        from meetups.scheduling import db as scheduling
+        from meetups.scheduling import jobs
+
         if not self.has_view_permission(request):
             raise Http404
         meetup = get_object_or_404(Meetup, pk=pk)
+        if request.method == "POST":
+            if not self.has_change_permission(request, meetup):
+                raise Http404
+            return self._schedule_post(request, meetup)
         meetings = list(
             Meeting.objects.filter(meetup=meetup)
             .select_related("buyer", "structure", "request")
-            .only("pk", "starts_at", "ends_at", "table", "buyer__name", "structure__name", "request__note")
+            .only(
+                "pk",
+                "starts_at",
+                "ends_at",
+                "table",
+                "pinned",
+                "buyer_id",
+                "structure_id",
+                "buyer__name",
+                "structure__name",
+                "request__note",
+            )
             .order_by("table", "starts_at")
         )
         tables = defaultdict(list)
         for meeting in meetings:
-            tables[(meeting.table, meeting.buyer.name)].append(meeting)
-        placed = Meeting.objects.filter(meetup=meetup, request__isnull=False).values("request_id")
-        unplaced = list(
+            tables[meeting.table].append(meeting)
+        met = {(m.buyer_id, m.structure_id) for m in meetings}
+        unplaced, seen = [], set()
+        for wish in (
             MeetingRequest.objects.filter(
-                registration__meetup=meetup, registration__status=RegistrationStatus.CONFIRMED
+                registration__meetup=meetup,
+                registration__status=RegistrationStatus.CONFIRMED,
+                status=RequestStatus.ACCEPTED,
             )
-            .exclude(pk__in=placed)
             .select_related("registration__structure", "buyer")
-            .order_by("buyer__name", "registration__structure__name")
-        )
+            .order_by("buyer__name", "registration__structure__name", "pk")
+        ):
+            pair = (wish.buyer_id, wish.registration.structure_id)
+            if pair not in met and pair not in seen:
+                seen.add(pair)
+                unplaced.append(wish)
         counts = meetup.registrations.aggregate(
             confirmed=Count("pk", filter=Q(status=RegistrationStatus.CONFIRMED)),
             waitlisted=Count("pk", filter=Q(status=RegistrationStatus.WAITLISTED)),
         )
+        job = jobs.get(meetup.pk)
+        proposal = job.get("proposal") if job and job.get("state") == "done" else None
         context = {
             **self.admin_site.each_context(request),
             "title": gettext("Planning : %(title)s") % {"title": meetup.title},
             "opts": self.model._meta,
             "meetup": meetup,
-            "tables": [(table, name, rows) for (table, name), rows in sorted(tables.items())],
+            "tables": [(table, rows) for table, rows in sorted(tables.items())],
             "meeting_count": len(meetings),
+            "pinned_count": sum(1 for m in meetings if m.pinned),
             "unplaced": unplaced if meetup.schedule_built_at else [],
             "counts": counts,
+            "job": job,
+            "job_running": jobs.running(job),
+            "job_percent": round(100 * job.get("progress", 0)) if job else 0,
+            "job_step": STEP_LABELS.get(job.get("step"), "") if job else "",
+            "proposal": proposal,
+            "sentence": scheduling.certificate_sentence(proposal["certificate"]) if proposal else "",
+            "levels": [
+                {**level, "label": scheduling.LEVEL_LABELS.get(level["name"], level["name"])}
+                for level in (proposal["certificate"]["levels"] if proposal else [])
+            ],
+            "published": meetup.schedule_published_at is not None,
         }
         return TemplateResponse(request, "meetups/admin_schedule.html", context)
+
+    def _schedule_post(self, request, meetup):
+        from meetups.scheduling import db as scheduling
+        from meetups.scheduling import jobs
+
+        url = reverse("admin:meetups_meetup_schedule", args=[meetup.pk])
+        action = request.POST.get("action")
+        if action == "compute":
+            allow_move = request.POST.get("allow_move") == "on" and meetup.schedule_published_at is not None
+            if jobs.queue(meetup=meetup, allow_move=allow_move, by=request.user):
+                self.message_user(request, gettext("Calcul du planning lancé."), messages.SUCCESS)
+            else:
+                self.message_user(
+                    request, gettext("Un calcul est déjà en cours pour cette rencontre."), messages.ERROR
+                )
+        elif action == "apply":
+            job = jobs.get(meetup.pk)
+            if not job or job.get("state") != "done":
+                self.message_user(
+                    request, gettext("Aucun calcul terminé à appliquer : lancez le calcul."), messages.ERROR
+                )
+                return HttpResponseRedirect(url)
+            try:
+                placed = scheduling.apply(meetup=meetup, proposal=job["proposal"], by=request.user)
+            except scheduling.StaleProposal as error:
+                self.message_user(request, str(error), messages.ERROR)
+                return HttpResponseRedirect(url)
+            jobs.clear(meetup.pk)
+            self.message_user(
+                request,
+                ngettext(
+                    "Planning appliqué : %(count)d rendez-vous.", "Planning appliqué : %(count)d rendez-vous.", placed
+                )
+                % {"count": placed},
+                messages.SUCCESS,
+            )
+        elif action == "discard":
+            jobs.clear(meetup.pk)
+            self.message_user(request, gettext("Proposition abandonnée : rien n'a changé."), messages.SUCCESS)
+        else:
+            self.message_user(request, gettext("Action inconnue : rien n'a changé."), messages.ERROR)
+        return HttpResponseRedirect(url)
+
+
+STEP_LABELS = {
+    "queued": gettext_lazy("en file d'attente"),
+    "start": gettext_lazy("lecture des demandes"),
+    "bound": gettext_lazy("calcul de la borne (flot maximal)"),
+    "pairs": gettext_lazy("choix des rendez-vous (nombre, équité, priorités)"),
+    "slots": gettext_lazy("placement dans les créneaux"),
+    "full": gettext_lazy("placement exact (indisponibilités)"),
+    "idle_slots": gettext_lazy("réduction des attentes"),
+    "unserved_min": gettext_lazy("vérification de l'équité"),
+    "done": gettext_lazy("terminé"),
+}
 
 
 class MeetingRequestInline(StaffOnlyMixin, admin.TabularInline):
     model = MeetingRequest
     extra = 0
-    fields = ["buyer", "note", "created_at"]
+    fields = ["buyer", "direction", "priority", "status", "note", "decline_reason", "created_at"]
     readonly_fields = ["created_at"]
 
 
 @admin.register(Registration)
-class RegistrationAdmin(StaffOnlyMixin, admin.ModelAdmin):
+class RegistrationAdmin(NotFoundInsteadOfRedirectMixin, StaffOnlyMixin, admin.ModelAdmin):
     list_display = ["structure", "meetup", "status", "position", "request_count", "created_at"]
     list_filter = ["status", "meetup"]
     search_fields = ["structure__name", "structure__siret", "meetup__title"]

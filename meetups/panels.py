@@ -1,9 +1,10 @@
 """`/espace/` panel: the user's upcoming meet-ups (registrations of their structures, or their buyer's tables)."""
 
+from django.db.models import Count
 from django.utils import timezone
 
 from meetups import perms
-from meetups.models import Meetup, MeetupStatus, Registration
+from meetups.models import MeetingRequest, Meetup, MeetupStatus, Registration, RequestDirection, RequestStatus
 
 PANEL_LIMIT = 5
 
@@ -41,6 +42,19 @@ def my_meetups_panel(request):
             .only("pk", "slug", "title", "starts_at", "schedule_built_at")
             .order_by("starts_at")[:PANEL_LIMIT]
         )
+        pending = dict(
+            MeetingRequest.objects.filter(
+                buyer_id=buyer_id,
+                direction=RequestDirection.STRUCTURE,
+                status=RequestStatus.PENDING,
+                registration__meetup__in=[meetup.pk for meetup in buyer_meetups],
+            )
+            .values("registration__meetup_id")
+            .annotate(count=Count("pk"))
+            .values_list("registration__meetup_id", "count")
+        )
+        for meetup in buyer_meetups:
+            meetup.pending_count = pending.get(meetup.pk, 0)
     if not registrations and not buyer_meetups:
         return None
     return {

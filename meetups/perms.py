@@ -10,7 +10,7 @@ from __future__ import annotations
 from structures.models import Membership
 from tenders.perms import buyer_organisation_id, is_platform_staff
 
-__all__ = ["buyer_organisation_id", "can_act_for_structure", "can_organise", "is_platform_staff"]
+__all__ = ["buyer_organisation_id", "can_act_for_buyer", "can_act_for_structure", "can_organise", "is_platform_staff"]
 
 
 def can_organise(user) -> bool:
@@ -25,3 +25,10 @@ def can_act_for_structure(user, structure) -> bool:
     if user is None or not user.is_authenticated or not user.is_active:
         return False
     return Membership.objects.filter(structure=structure, user=user).exists()
+
+
+def can_act_for_buyer(user, buyer_id: int | None) -> bool:
+    """Request structures, answer requests, mark unavailable slots for a buyer: its members, or staff."""
+    if is_platform_staff(user):
+        return True
+    return buyer_id is not None and buyer_organisation_id(user) == buyer_id

@@ -2,16 +2,37 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Prefetch, Q
-from django.http import Http404
+from django.db.models import Prefetch
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from meetups import perms, services
-from meetups.forms import MeetingRequestsForm, RegisterForm
-from meetups.models import Meeting, MeetingRequest, Meetup, MeetupStatus, Registration, RegistrationStatus
+from meetups import calendar, perms, services
+from meetups.forms import (
+    BuyerRequestsForm,
+    MeetingRequestsForm,
+    RatingForm,
+    RegisterForm,
+    RespondForm,
+    UnavailabilityForm,
+    slot_value,
+)
+from meetups.models import (
+    Meeting,
+    MeetingRating,
+    MeetingRequest,
+    Meetup,
+    MeetupStatus,
+    RatingSide,
+    Registration,
+    RegistrationStatus,
+    RequestDirection,
+    RequestStatus,
+    Unavailability,
+)
 from structures.models import Structure, Topic
 from tenders.models import BuyerOrganisation
 
@@ -57,27 +78,53 @@ def _render_detail(request, meetup, *, register_form=None, request_forms=None, s
         .select_related("structure")
         .prefetch_related(
             Prefetch(
-                "meeting_requests", queryset=MeetingRequest.objects.only("pk", "registration_id", "buyer_id", "note")
-            )
+                "meeting_requests",
+                queryset=MeetingRequest.objects.select_related("buyer").only(
+                    "pk",
+                    "registration_id",
+                    "buyer_id",
+                    "buyer__name",
+                    "note",
+                    "direction",
+                    "priority",
+                    "status",
+                    "decline_reason",
+                ),
+            ),
+            Prefetch("unavailabilities", queryset=Unavailability.objects.only("pk", "registration_id", "starts_at")),
         )
         .order_by("structure__name")
     )
     registered_ids = {registration.structure_id for registration in registrations}
     unregistered = [structure for structure in structures if structure.pk not in registered_ids]
     buyers = list(meetup.buyers.all())
+    slots = services.meetup_slots(meetup)
     request_forms = request_forms or {}
     for registration in registrations:
         if registration.status == RegistrationStatus.WAITLISTED:
             registration.rank = (
                 Registration.objects.waitlist().filter(meetup=meetup, position__lt=registration.position).count() + 1
             )
+        all_requests = list(registration.meeting_requests.all())
         form = request_forms.get(registration.pk)
         if form is None:
-            wishes = {wish.buyer_id: wish for wish in registration.meeting_requests.all()}
+            wishes = {wish.buyer_id: wish for wish in all_requests if wish.direction == RequestDirection.STRUCTURE}
             initial = {"buyers": [str(pk) for pk in wishes]}
             initial.update({f"note_{pk}": wish.note for pk, wish in wishes.items()})
+            initial.update({f"priority_{pk}": wish.priority for pk, wish in wishes.items()})
             form = MeetingRequestsForm(buyers=buyers, initial=initial, prefix=f"r{registration.pk}")
         registration.requests_form = form
+        registration.my_requests = sorted(
+            (r for r in all_requests if r.direction == RequestDirection.STRUCTURE), key=lambda r: r.priority
+        )
+        registration.incoming = sorted(
+            (r for r in all_requests if r.direction == RequestDirection.BUYER), key=lambda r: r.buyer.name
+        )
+        registration.unavailability_form = UnavailabilityForm(
+            slots=slots,
+            initial={"slots": [slot_value(u.starts_at) for u in registration.unavailabilities.all()]},
+            prefix=f"u{registration.pk}",
+        )
     if register_form is None and unregistered:
         register_form = RegisterForm(
             structures=Structure.objects.filter(pk__in=[s.pk for s in unregistered]).order_by("name"),
@@ -98,6 +145,7 @@ def _render_detail(request, meetup, *, register_form=None, request_forms=None, s
         "register_form": register_form,
         "has_meetings": has_meetings,
         "is_attending_buyer": buyer_id is not None and any(buyer.pk == buyer_id for buyer in buyers),
+        "open_for_requests": meetup.status == MeetupStatus.PUBLISHED and not meetup.starts_at <= timezone.now(),
     }
     return render(request, "meetups/detail.html", context, status=status)
 
@@ -199,50 +247,251 @@ def cancel(request, slug, pk):
 
 @login_required
 def agenda(request, slug):
-    """The signed-in participant's meetings: those of their structures, or of their buyer organisation."""
+    """The signed-in participant's meetings (their structures', or their buyer organisation's), each with the other
+    side's short profile and why they meet; a link to the .ics calendar feed; after the event, a rating per meeting."""
     meetup = get_object_or_404(_visible_meetups(request.user), slug=slug)
-    structure_ids = list(
-        Registration.objects.for_member(request.user)
-        .active()
-        .filter(meetup=meetup)
-        .values_list("structure_id", flat=True)
-    )
-    buyer_id = perms.buyer_organisation_id(request.user)
-    attending_buyer = buyer_id is not None and meetup.buyers.filter(pk=buyer_id).exists()
-    if not structure_ids and not attending_buyer:
+    participants = calendar.participant_for_user(meetup, request.user)
+    if not participants:
         raise Http404("Not a participant of this meet-up.")
-    who = Q(structure_id__in=structure_ids)
-    if attending_buyer:
-        who |= Q(buyer_id=buyer_id)
-    meetings = list(
-        Meeting.objects.filter(meetup=meetup)
-        .filter(who)
-        .select_related("buyer", "structure", "request")
-        .only(
-            "pk",
-            "starts_at",
-            "ends_at",
-            "table",
-            "buyer__name",
-            "structure__name",
-            "structure__slug",
-            "structure__city",
-            "request__note",
+    now = timezone.now()
+    groups = []
+    all_meetings = []
+    for participant in participants:
+        meetings = calendar.meetings_of(meetup, participant) if meetup.schedule_built_at else []
+        rows = calendar.agenda_rows(meetup, participant, meetings)
+        all_meetings += meetings
+        groups.append(
+            {
+                "participant": participant,
+                "name": participant.name,
+                "as_buyer": participant.kind == "buyer",
+                "rows": rows,
+                "feed_url": request.build_absolute_uri(calendar.feed_url(meetup, participant)),
+            }
         )
-        .order_by("starts_at", "table")
-    )
-    groups: dict[tuple[str, int], dict] = {}
-    for meeting in meetings:
-        if meeting.structure_id in structure_ids:
-            key = ("structure", meeting.structure_id)
-            groups.setdefault(key, {"name": meeting.structure.name, "as_buyer": False, "meetings": []})
-            groups[key]["meetings"].append(meeting)
-        if attending_buyer and meeting.buyer_id == buyer_id:
-            key = ("buyer", buyer_id)
-            groups.setdefault(key, {"name": meeting.buyer.name, "as_buyer": True, "meetings": []})
-            groups[key]["meetings"].append(meeting)
+    ratings = {
+        (rating.meeting_id, rating.side): rating
+        for rating in MeetingRating.objects.filter(meeting__in=[meeting.pk for meeting in all_meetings])
+    }
+    for group in groups:
+        side = RatingSide.BUYER if group["as_buyer"] else RatingSide.STRUCTURE
+        for row in group["rows"]:
+            row.my_rating = ratings.get((row.meeting.pk, side))
+            row.can_rate = row.meeting.starts_at <= now
+            row.side = side
+    groups = [group for group in groups if group["rows"]] or []
     return render(
         request,
         "meetups/agenda.html",
-        {"meetup": meetup, "groups": list(groups.values()), "schedule_ready": meetup.schedule_built_at is not None},
+        {
+            "meetup": meetup,
+            "groups": groups,
+            "schedule_ready": meetup.schedule_built_at is not None,
+            "published": meetup.schedule_published_at is not None,
+        },
     )
+
+
+def calendar_feed(request, slug, token):
+    """The participant's agenda as an .ics file; the signed token in the URL is the only key (calendar apps)."""
+    meetup = get_object_or_404(Meetup.objects.exclude(status=MeetupStatus.DRAFT), slug=slug)
+    participant = calendar.participant_from_feed_token(meetup, token)
+    if participant is None:
+        raise Http404("Unknown calendar.")
+    meetings = calendar.meetings_of(meetup, participant) if meetup.schedule_published_at else []
+    body = calendar.ics_bytes(meetup, participant, calendar.agenda_rows(meetup, participant, meetings))
+    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{meetup.slug}.ics"'
+    response["Cache-Control"] = "private, max-age=300"
+    return response
+
+
+@login_required
+@require_POST
+def rate(request, slug, pk):
+    """One side rates one of its meetings (useful, follow-up planned)."""
+    meeting = get_object_or_404(Meeting.objects.select_related("meetup"), pk=pk, meetup__slug=slug)
+    side = request.POST.get("side", "")
+    form = RatingForm(request.POST)
+    if not form.is_valid():  # two optional checkboxes: never invalid, kept for symmetry
+        raise Http404
+    try:
+        services.meeting_rate(
+            meeting=meeting,
+            side=side,
+            useful=form.cleaned_data["useful"],
+            follow_up=form.cleaned_data["follow_up"],
+            by=request.user,
+        )
+    except services.NotAllowed as error:
+        raise Http404 from error
+    except services.MeetupError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("Merci, votre avis est enregistré."))
+    return redirect(reverse("meetups:agenda", kwargs={"slug": slug}) + f"#rdv-{meeting.pk}")
+
+
+# --- Requests both ways ---------------------------------------------------------------------------------------------
+
+
+def _attending_buyer(request, meetup):
+    buyer_id = perms.buyer_organisation_id(request.user)
+    buyer = meetup.buyers.filter(pk=buyer_id).first() if buyer_id is not None else None
+    if buyer is None:
+        raise Http404("Not a buyer of this meet-up.")
+    return buyer
+
+
+def _render_buyer(request, meetup, buyer, *, form=None, unavailability_form=None, status=200):
+    registrations = list(
+        Registration.objects.filter(meetup=meetup, status=RegistrationStatus.CONFIRMED)
+        .select_related("structure")
+        .order_by("structure__name")
+    )
+    requests = list(
+        MeetingRequest.objects.filter(registration__meetup=meetup, buyer=buyer)
+        .select_related("registration__structure")
+        .order_by("priority", "registration__structure__name")
+    )
+    mine = {r.registration_id: r for r in requests if r.direction == RequestDirection.BUYER}
+    incoming = [r for r in requests if r.direction == RequestDirection.STRUCTURE]
+    if form is None:
+        initial = {"registrations": [str(pk) for pk in mine]}
+        initial.update({f"note_{pk}": r.note for pk, r in mine.items()})
+        initial.update({f"priority_{pk}": r.priority for pk, r in mine.items()})
+        form = BuyerRequestsForm(registrations=registrations, initial=initial)
+    slots = services.meetup_slots(meetup)
+    if unavailability_form is None:
+        unavailability_form = UnavailabilityForm(
+            slots=slots,
+            initial={
+                "slots": [
+                    slot_value(value)
+                    for value in Unavailability.objects.filter(meetup=meetup, buyer=buyer).values_list(
+                        "starts_at", flat=True
+                    )
+                ]
+            },
+            prefix="u",
+        )
+    context = {
+        "meetup": meetup,
+        "buyer": buyer,
+        "form": form,
+        "mine": sorted(mine.values(), key=lambda r: r.priority),
+        "incoming": incoming,
+        "pending_count": sum(1 for r in incoming if r.status == RequestStatus.PENDING),
+        "unavailability_form": unavailability_form,
+        "open_for_requests": meetup.status == MeetupStatus.PUBLISHED and meetup.starts_at > timezone.now(),
+    }
+    return render(request, "meetups/buyer.html", context, status=status)
+
+
+@login_required
+def buyer(request, slug):
+    """A buyer's side of a meet-up: requests received (accept or decline), structures to ask, slots unavailable."""
+    meetup = get_object_or_404(_visible_meetups(request.user), slug=slug)
+    buyer = _attending_buyer(request, meetup)
+    if request.method != "POST":
+        return _render_buyer(request, meetup, buyer)
+    registrations = (
+        Registration.objects.filter(meetup=meetup, status=RegistrationStatus.CONFIRMED)
+        .select_related("structure")
+        .order_by("structure__name")
+    )
+    form = BuyerRequestsForm(request.POST, registrations=registrations)
+    if not form.is_valid():
+        return _render_buyer(request, meetup, buyer, form=form, status=400)
+    try:
+        mine = services.buyer_requests_set(
+            meetup=meetup,
+            buyer=buyer,
+            registrations=form.selected_registrations(),
+            notes=form.notes(),
+            by=request.user,
+        )
+    except services.MeetupError as error:
+        messages.error(request, error.message)
+    else:
+        if mine:
+            messages.success(
+                request,
+                _("C'est noté, par ordre de priorité : %(names)s.")
+                % {"names": ", ".join(r.registration.structure.name for r in mine)},
+            )
+        else:
+            messages.success(request, _("Vous n'avez demandé aucune structure."))
+    return redirect("meetups:buyer", slug=meetup.slug)
+
+
+@login_required
+@require_POST
+def buyer_unavailability(request, slug):
+    meetup = get_object_or_404(_visible_meetups(request.user), slug=slug)
+    buyer = _attending_buyer(request, meetup)
+    form = UnavailabilityForm(request.POST, slots=services.meetup_slots(meetup), prefix="u")
+    if not form.is_valid():
+        return _render_buyer(request, meetup, buyer, unavailability_form=form, status=400)
+    try:
+        services.unavailability_set(meetup=meetup, buyer=buyer, slots=form.chosen(), by=request.user)
+    except services.MeetupError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("Vos indisponibilités sont enregistrées."))
+    return redirect("meetups:buyer", slug=meetup.slug)
+
+
+@login_required
+@require_POST
+def unavailability(request, slug, pk):
+    registration = _my_registration(request, slug, pk)
+    meetup = registration.meetup
+    form = UnavailabilityForm(request.POST, slots=services.meetup_slots(meetup), prefix=f"u{registration.pk}")
+    if not form.is_valid():
+        messages.error(request, _("Choisissez des créneaux de la rencontre."))
+    else:
+        try:
+            services.unavailability_set(meetup=meetup, registration=registration, slots=form.chosen(), by=request.user)
+        except services.MeetupError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, _("Vos indisponibilités sont enregistrées."))
+    return redirect(reverse("meetups:detail", kwargs={"slug": slug}) + f"#inscription-{registration.pk}")
+
+
+@login_required
+@require_POST
+def respond(request, slug, pk):
+    """Accept or decline a request addressed to the user's side (a 404 for anyone else)."""
+    meeting_request = get_object_or_404(
+        MeetingRequest.objects.select_related("registration__structure", "registration__meetup", "buyer"),
+        pk=pk,
+        registration__meetup__slug=slug,
+    )
+    if not services.responder_allowed(request.user, meeting_request):
+        raise Http404("Not addressed to you.")
+    as_buyer = meeting_request.direction == RequestDirection.STRUCTURE
+    back = (
+        reverse("meetups:buyer", kwargs={"slug": slug})
+        if as_buyer
+        else reverse("meetups:detail", kwargs={"slug": slug}) + f"#inscription-{meeting_request.registration_id}"
+    )
+    form = RespondForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(error for errors in form.errors.values() for error in errors))
+        return redirect(back)
+    accept = form.cleaned_data["answer"] == "accept"
+    try:
+        services.request_respond(
+            request=meeting_request, accept=accept, reason=form.cleaned_data["reason"], by=request.user
+        )
+    except services.MeetupError as error:
+        messages.error(request, error.message)
+    else:
+        other = meeting_request.registration.structure.name if as_buyer else meeting_request.buyer.name
+        if accept:
+            messages.success(request, _("Demande de %(name)s acceptée.") % {"name": other})
+        else:
+            messages.success(request, _("Demande de %(name)s déclinée.") % {"name": other})
+    return redirect(back)

@@ -3,7 +3,7 @@ import datetime
 import factory
 from django.utils import timezone
 
-from meetups.models import MeetingRequest, Meetup, MeetupStatus, Registration, RegistrationStatus
+from meetups.models import MeetingRequest, Meetup, MeetupStatus, Registration, RegistrationStatus, RequestStatus
 from tests.structures.factories import StructureFactory
 
 
@@ -64,9 +64,16 @@ class RegistrationFactory(factory.django.DjangoModelFactory):
 
 
 class MeetingRequestFactory(factory.django.DjangoModelFactory):
+    """An accepted request from the structure to the buyer (trait `pending`, `declined`; direction="buyer")."""
+
     class Meta:
         model = MeetingRequest
 
     registration = factory.SubFactory(RegistrationFactory)
     buyer = factory.SubFactory("tests.tenders.factories.BuyerOrganisationFactory")
     note = ""
+    status = RequestStatus.ACCEPTED
+
+    class Params:
+        pending = factory.Trait(status=RequestStatus.PENDING)
+        declined = factory.Trait(status=RequestStatus.DECLINED)
