@@ -45,15 +45,17 @@ fmt: venv
 test: venv
 	@$(SERVICES) --postgres --redis -- $(PY) scripts/run_tests.py $(PYTEST_ARGS)
 
-# Without REDIS_URL, Celery runs tasks in-process (settings: CELERY_TASK_ALWAYS_EAGER), so only PostgreSQL starts.
+# Without REDIS_URL, Celery runs tasks in-process (settings: CELERY_TASK_ALWAYS_EAGER), so no Redis starts.
+# Without EMAIL_URL, a development SMTP server keeps every email for the page /dev/courriels/ (README: make run).
 run: venv
-	@$(SERVICES) --postgres -- $(MAKE) --no-print-directory serve
+	@$(SERVICES) --postgres --mail -- $(MAKE) --no-print-directory serve
 
 # migrate + seed_demo + runserver against DATABASE_URL as it is (make run provides it).
 serve: venv
 	$(DEV) $(PY) manage.py migrate --noinput
 	$(DEV) $(PY) manage.py seed_demo
 	@echo "Site : http://127.0.0.1:8000 — comptes de démonstration dans README.md (Ctrl-C pour arrêter)"
+	@echo "Courriels envoyés : http://127.0.0.1:8000/dev/courriels/"
 	$(DEV) $(PY) manage.py runserver 127.0.0.1:8000
 
 # Redis too: bench_notify runs real Celery worker processes.

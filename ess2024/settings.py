@@ -53,6 +53,8 @@ INSTALLED_APPS = [
     "matching",
     "meetups",
     "charter",
+    "simple_history",
+    "backoffice",
 ]
 
 MIDDLEWARE = [
@@ -67,6 +69,9 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "simple_history.middleware.HistoryRequestMiddleware",
+    # A NUL byte, an oversized search or an impossible admin filter is a 400 page, not a 500 (issue 8).
+    "ess2024.middleware.BadInputMiddleware",
 ]
 
 ROOT_URLCONF = "ess2024.urls"
@@ -142,6 +147,8 @@ ACCOUNT_RATE_LIMITS = {
     "signup": "20/m/ip",
     "reset_password": "20/m/ip,5/m/key",
     "confirm_email": "1/3m/key",
+    # Wrong passwords on the account-deletion form (accounts/forms.py AccountDeleteForm), counted per account.
+    "delete_account_failed": "5/15m/user",
 }
 
 # Internationalisation: French first, English available.
@@ -167,6 +174,10 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 # Largest tender document (DCE file) a buyer may upload.
 TENDER_DOCUMENT_MAX_BYTES = env.int("TENDER_DOCUMENT_MAX_BYTES", default=20 * 1024 * 1024)
+# Time limit of the meet-up scheduler (meetups/scheduling), in seconds; the Celery task stays under the soft limit.
+MEETUPS_SCHEDULE_SECONDS = env.int("MEETUPS_SCHEDULE_SECONDS", default=30)
+# A published tender's deadline moved to fewer days from now than this needs an explicit confirmation.
+TENDER_AMENDMENT_MIN_NOTICE_DAYS = 5
 
 # Email: every product email goes through the outbox app (a row first, then a Celery task sends it).
 # EMAIL_URL: smtp://user:password@host:port (smtp+tls:// for STARTTLS, smtp+ssl:// for implicit TLS),
@@ -194,6 +205,23 @@ MAILERS = {
 }
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="ESS 2024 <ne-pas-repondre@ess2024.example.org>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Email bodies (other than personal links, which go as soon as the email has left) are kept this many days, then
+# emptied by the beat task outbox.tasks.purge_old_bodies; the row's metadata stays.
+OUTBOX_BODY_RETENTION_DAYS = env.int("OUTBOX_BODY_RETENTION_DAYS", default=90)
+# Development only: the folder of the emails `make run`'s SMTP server caught, listed at /dev/courriels/
+# (ess2024/devmail.py). settings_dev sets it; here it stays None, so production has neither the pages nor the banner.
+DEVMAIL_DIR = None
+
+# The legal notice (/mentions-legales/) names these; the contact form (/contact/) writes to CONTACT_EMAIL, or, when
+# it is empty, to every member of the staff group "Équipe Les Canaux".
+LEGAL_PUBLISHER = env.str(
+    "LEGAL_PUBLISHER", default="Les Canaux, maison des économies solidaires et innovantes, 75019 Paris"
+)
+LEGAL_PUBLICATION_DIRECTOR = env.str("LEGAL_PUBLICATION_DIRECTOR", default="")
+LEGAL_HOST = env.str("LEGAL_HOST", default="")
+CONTACT_EMAIL = env.str("CONTACT_EMAIL", default="")
+# Contact form messages accepted per IP address and hour (the rest get a French "try again later").
+CONTACT_RATE_PER_HOUR = 5
 
 # Celery: Redis broker; tasks are queued only once the transaction commits.
 REDIS_URL = env.str("REDIS_URL", default="")
@@ -215,14 +243,25 @@ CELERY_TIMEZONE = TIME_ZONE
 # Each app adds its periodic tasks here (name -> {"task", "schedule"}).
 CELERY_BEAT_SCHEDULE = {
     "outbox-requeue-stale": {"task": "outbox.tasks.requeue_stale", "schedule": 60.0},
+    "outbox-purge-old-bodies": {"task": "outbox.tasks.purge_old_bodies", "schedule": crontab(hour=3, minute=30)},
     "tenders-close-expired": {"task": "tenders.tasks.close_expired_tenders", "schedule": 60.0},
     "matching-sweep": {"task": "matching.tasks.sweep", "schedule": 60.0},
     "matching-deadline-reminders": {"task": "matching.tasks.send_deadline_reminders", "schedule": 3600.0},
+    "meetups-agenda-reminders": {"task": "meetups.tasks.send_agenda_reminders", "schedule": 3600.0},
     "matching-daily-digests": {"task": "matching.tasks.send_daily_digests", "schedule": crontab(hour=7, minute=0)},
     "matching-weekly-digests": {
         "task": "matching.tasks.send_weekly_digests",
         "schedule": crontab(day_of_week="mon", hour=7, minute=30),
     },
+    "tenders-buyer-daily-digests": {
+        "task": "tenders.tasks.send_buyer_daily_digests",
+        "schedule": crontab(hour=7, minute=15),
+    },
+    "tenders-buyer-award-reminders": {
+        "task": "tenders.tasks.send_buyer_award_reminders",
+        "schedule": crontab(hour=9, minute=0),
+    },
+    "charter-resume-award-imports": {"task": "charter.tasks.resume_stalled_award_imports", "schedule": 300.0},
 }
 
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
@@ -267,6 +306,8 @@ LOGGING = {
 
 # /espace/: each entry is a callable (request) -> {"template": name, **context} or None, rendered in order.
 DASHBOARD_PANELS = [
+    "backoffice.panels.staff_home_panel",
+    "tenders.panels.buyer_home_panel",
     "structures.panels.structure_panel",
     "matching.panels.for_you_panel",
     "tenders.panels.my_tenders_panel",
@@ -290,4 +331,8 @@ ACCOUNT_DELETION_CHECKS = [
 # The staff home (/espace/ for Les Canaux staff): each entry is a callable (request) -> list of queue dicts
 # {"key": str, "label": str, "count": int, "oldest": datetime | None, "url": str, "detail": str (optional)},
 # shown in order, each count linking to its list. Apps add theirs here.
-STAFF_QUEUES: list[str] = []
+STAFF_QUEUES: list[str] = [
+    "backoffice.queues.platform_queues",
+    "tenders.queues.buyer_access_requests",
+    "meetups.queues.upcoming_meetups",
+]

