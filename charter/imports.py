@@ -2,8 +2,9 @@
 
 The file is a CSV (`;` or `,`, UTF-8 or Windows-1252) or an XLSX workbook (first sheet) in the shape of the French
 *données essentielles de la commande publique* (DECP): one row per contract, with at least `id`, `objet`,
-`montant`, `dateNotification` and the lead holder (`titulaire_id_1` — its SIRET — and
-`titulaire_denominationSociale_1`); `acheteur.id` (the buyer's SIRET), `codeCPV` and `lieuExecution.nom` are read
+`montant`, `dateNotification` and the holders (`titulaire_id_1` — a SIRET — and
+`titulaire_denominationSociale_1`, then `titulaire_id_2`, `titulaire_denominationSociale_2`… for the co-holders of
+a groupement); `acheteur.id` (the buyer's SIRET), `codeCPV` and `lieuExecution.nom` are read
 when present. Column names are matched without case, accents or punctuation ("dateNotification",
 "date_notification" and "Date de notification" are the same column). Two optional columns that DECP lacks:
 `heuresTravaillees` and `heuresInsertion` (the social clause's hours).
@@ -19,7 +20,11 @@ Three steps:
    an award is unique per (buyer, id) in the database, and rows already there are skipped. A beat task
    (`resume_stalled_award_imports`, every 5 minutes) re-queues an import whose task was lost.
 
-Only the lead holder (`titulaire_*_1`) is read; co-holders of a groupement are not (said on the report page).
+**Groupements.** Every holder is read (`titulaire_*_1`, `titulaire_*_2`, … as many as the file has). Co-holders make
+a groupement: the contract is still **one** award, counted once, whose winner is the first holder (the mandataire)
+and whose category is the mandataire's — the rule the charter applies to every groupement (charter.selectors). The
+co-holders found on the platform (same SIRET) become the award's `co_contractors`; a row is **match** when any
+holder is found. Every holder's SIRET is checked; the same SIRET twice in one row counts once.
 """
 
 from __future__ import annotations
@@ -68,6 +73,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "title": ("objet", "objetdumarche"),
     "amount": ("montant", "montantht"),
     "awarded_on": ("datenotification", "datedenotification"),
+    # The lead holder (the mandataire of a groupement); co-holders are read from `titulaire_*_<n>`, see `_holders`.
     "winner_siret": ("titulaireid1", "titulairesiret", "siretdutitulaire", "titulairesid", "siret"),
     "winner_name": ("titulairedenominationsociale1", "titulairedenominationsociale", "titulaire", "titulaires"),
     "cpv_code": ("codecpv", "cpv"),
@@ -76,6 +82,8 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "insertion_hours": ("heuresinsertion", "heuresdinsertion"),
 }
 REQUIRED = ("id", "title", "amount", "awarded_on")
+# The n-th holder of a DECP row ("titulaire_id_2", "titulaire_denominationSociale_2", normalized).
+HOLDER_COLUMN = re.compile(r"^titulaire(id|denominationsociale)([0-9]+)$")
 
 
 class ImportFileError(ValueError):
@@ -171,6 +179,29 @@ def _get(row: dict, name: str) -> str:
     return ""
 
 
+def _holders(row: dict) -> list[tuple[str, str]]:
+    """Every holder of the row as (SIRET, name), the lead first, each SIRET once; empty holders left out."""
+    numbered: dict[int, dict[str, str]] = {}
+    for column, value in row.items():
+        found = HOLDER_COLUMN.match(column)
+        if found and value:
+            numbered.setdefault(int(found.group(2)), {})[found.group(1)] = value
+    lead = ("".join(_get(row, "winner_siret").split()), _get(row, "winner_name"))
+    holders = [lead] if any(lead) else []
+    for number in sorted(numbered):
+        if number == 1 and holders:
+            continue  # the lead, read above (also under the other names of its columns)
+        holder = ("".join(numbered[number].get("id", "").split()), numbered[number].get("denominationsociale", ""))
+        holders.append(holder)
+    unique, seen = [], set()
+    for siret, name in holders:
+        if siret and siret in seen:
+            continue
+        seen.add(siret)
+        unique.append((siret, name))
+    return unique
+
+
 def _amount(text: str) -> Decimal | None:
     cleaned = text.replace("\u202f", "").replace("\xa0", "").replace(" ", "").replace("€", "")
     if "," in cleaned and "." in cleaned:
@@ -214,18 +245,19 @@ def check_rows(rows: list[dict[str, str]], *, buyer: BuyerOrganisation) -> list[
             "external_id", flat=True
         )
     )
-    sirets = {"".join(_get(row, "winner_siret").split()) for row in rows} - {""}
+    holders_by_row = [_holders(row) for row in rows]
+    sirets = {siret for holders in holders_by_row for siret, _name in holders} - {""}
     structures = {s.siret: s for s in Structure.objects.filter(siret__in=sirets).only("pk", "siret", "name")}
     seen: set[str] = set()
     checked = []
-    for line, row in enumerate(rows, start=2):
+    for line, (row, holders) in enumerate(zip(rows, holders_by_row, strict=True), start=2):
         reasons = []
         external_id = _get(row, "id")
         title = _get(row, "title")
         amount = _amount(_get(row, "amount")) if _get(row, "amount") else None
         awarded_on = _date(_get(row, "awarded_on"))
-        winner_siret = "".join(_get(row, "winner_siret").split())
-        winner_name = _get(row, "winner_name")
+        winner_siret, winner_name = holders[0] if holders else ("", "")
+        co_holders = holders[1:]
         buyer_siret = "".join(_get(row, "buyer_siret").split())
         total_hours, insertion_hours = _hours(_get(row, "total_hours")), _hours(_get(row, "insertion_hours"))
         if not external_id:
@@ -249,11 +281,12 @@ def check_rows(rows: list[dict[str, str]], *, buyer: BuyerOrganisation) -> list[
                 _("Ce marché est celui d'un autre acheteur (SIRET %(siret)s) : importez seulement les vôtres.")
                 % {"siret": buyer_siret}
             )
-        if winner_siret and not siret_number.is_valid(winner_siret):
-            reasons.append(
-                _("Le SIRET du titulaire n'est pas valide (14 chiffres) : %(siret)s.") % {"siret": winner_siret}
-            )
-        if not winner_siret and not winner_name:
+        for siret, _name in holders:
+            if siret and not siret_number.is_valid(siret):
+                reasons.append(
+                    _("Le SIRET du titulaire n'est pas valide (14 chiffres) : %(siret)s.") % {"siret": siret}
+                )
+        if not holders:
             reasons.append(_("Le titulaire manque (SIRET ou dénomination sociale)."))
         if -1 in (total_hours, insertion_hours):
             reasons.append(_("Les heures doivent être des nombres entiers."))
@@ -270,6 +303,8 @@ def check_rows(rows: list[dict[str, str]], *, buyer: BuyerOrganisation) -> list[
             "place": _get(row, "place")[:200],
             "total_hours": max(total_hours or 0, 0),
             "insertion_hours": max(insertion_hours or 0, 0),
+            # The co-holders of a groupement: their names for the report, the platform's ones linked on apply.
+            "co_holders": [(name or siret)[:200] for siret, name in co_holders],
         }
         if reasons:
             checked.append(CheckedRow(line, REFUSE, reasons, data))
@@ -282,7 +317,12 @@ def check_rows(rows: list[dict[str, str]], *, buyer: BuyerOrganisation) -> list[
             if structure is not None:
                 data["winner_id"] = structure.pk
                 data["winner_name"] = structure.name
-            checked.append(CheckedRow(line, MATCH if structure else CREATE, [], data))
+            members = [structures[siret] for siret, _name in co_holders if siret in structures]
+            if members:
+                data["co_ids"] = [member.pk for member in members]
+                found = {member.siret: member.name for member in members}
+                data["co_holders"] = [found.get(siret, (name or siret)[:200]) for siret, name in co_holders]
+            checked.append(CheckedRow(line, MATCH if structure or members else CREATE, [], data))
         if external_id:
             seen.add(external_id)
     return checked
@@ -315,6 +355,7 @@ def import_check(*, buyer: BuyerOrganisation, content: bytes, filename: str, by)
                 "id": row.data.get("external_id", ""),
                 "title": row.data.get("title", ""),
                 "winner": row.data.get("winner_name", ""),
+                "co_holders": row.data.get("co_holders", []),
                 "amount": row.data.get("amount", ""),
                 "reasons": row.reasons,
             }
@@ -346,6 +387,12 @@ def _award(data: dict, buyer: BuyerOrganisation, winners: dict[int, Structure]) 
     else:
         category = Category.OTHER
         reason = _("Titulaire absent de la plateforme : catégorie inconnue (données essentielles).")
+    if data.get("co_holders"):
+        # A groupement counts once, in its mandataire's category (charter.selectors).
+        reason = _("Mandataire d'un groupement de %(count)s titulaires. %(reason)s") % {
+            "count": len(data["co_holders"]) + 1,
+            "reason": reason,
+        }
     return Award(
         buyer=buyer,
         source=AwardSource.IMPORT,
@@ -378,12 +425,28 @@ def apply_next_chunk(*, import_id: int) -> bool:
         batch_size=CHUNK_SIZE,
         ignore_conflicts=True,  # a row imported meanwhile (same buyer and id) is skipped, never doubled
     )
+    _link_co_contractors(award_import.buyer, chunk)
     award_import.processed_rows = start + len(chunk)
     if award_import.processed_rows >= award_import.to_write:
         award_import.status = AwardImport.Status.DONE
         award_import.rows = []  # written: no need to keep them
     award_import.save(update_fields=["processed_rows", "status", "rows", "updated_at"])
     return award_import.status == AwardImport.Status.APPLYING
+
+
+def _link_co_contractors(buyer: BuyerOrganisation, chunk: list[dict]) -> None:
+    """The platform's co-holders of each groupement of the chunk, as `co_contractors` (once, even on a rerun)."""
+    members = {data["external_id"]: data["co_ids"] for data in chunk if data.get("co_ids")}
+    if not members:
+        return
+    awards = Award.objects.filter(buyer=buyer, source=AwardSource.IMPORT, external_id__in=members).values_list(
+        "external_id", "pk"
+    )
+    link = Award.co_contractors.through
+    link.objects.bulk_create(
+        [link(award_id=pk, structure_id=member) for external_id, pk in awards for member in members[external_id]],
+        ignore_conflicts=True,
+    )
 
 
 STALLED_AFTER = datetime.timedelta(minutes=5)

@@ -55,7 +55,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, TruncQuarter
 from django.utils.translation import gettext_lazy as _
 
-from structures.categories import CATEGORY_LABELS, COUNTED_CATEGORIES, LARGE, category_expression
+from structures.categories import CATEGORY_LABELS, COUNTED_CATEGORIES, LARGE
 from structures.models import Category, Structure, Topic
 from tenders.models import Award, AwardSource, BuyerOrganisation, Lot, Tender
 
@@ -509,8 +509,7 @@ def opportunities(buyer: BuyerOrganisation) -> list[Opportunity]:
     structures = (
         Structure.objects.verified()
         .active()
-        .alias(counted_category=category_expression())
-        .filter(counted_category__in=SOCIAL_ECONOMY, topics=OuterRef("pk"))
+        .filter(category__in=SOCIAL_ECONOMY, topics=OuterRef("pk"))  # the generated column: category_expression()
         .order_by()
         .values("topics")
         .annotate(n=Count("pk"))

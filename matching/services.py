@@ -9,7 +9,8 @@ Hard rules (a structure that breaks one never matches):
   inside a department place (a tender "in Paris" is for someone working in Paris 11e too, with a lower score). A
   tender without any place has no area rule.
 * **Reserved markets** — a lot reserved under L2113-12 / -13 / -15 only counts for eligible structures
-  (`eligible_l2113_12/13/15`); a tender whose lots are ALL reserved only matches a structure eligible for at least
+  (`eligible_l2113_12/13/15`, whose rule is structures.categories': `eligible_q` in SQL, `eligible_markets` for
+  one structure); a tender whose lots are ALL reserved only matches a structure eligible for at least
   one of them. A tender with an unreserved lot, or without lots, has no reservation rule.
 * **Standing** — archived, rejected and opted-out (`matching_opt_out`) structures never match.
 
@@ -63,6 +64,7 @@ from django.db.models.functions import Coalesce, Least
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from structures.categories import eligible_markets, eligible_q
 from structures.models import (
     TURNOVER_CEILING,
     Area,
@@ -84,12 +86,6 @@ NO_PLACE_POINTS = 25
 
 # Turnover ceiling used for "more than 50 M€": no ceiling, any value fits.
 NO_CEILING = 10**15
-
-ELIGIBILITY_FIELD = {
-    ReservedMarket.L2113_12.value: "eligible_l2113_12",
-    ReservedMarket.L2113_13.value: "eligible_l2113_13",
-    ReservedMarket.L2113_15.value: "eligible_l2113_15",
-}
 
 MATCH_FIELDS = [
     "match_score",
@@ -417,7 +413,7 @@ def _has_area(area_ids: Iterable[int]) -> Q:
 
 def _eligible(reserved: str) -> Q | None:
     """None when the lot is open to everyone, else the eligibility test."""
-    return Q(**{ELIGIBILITY_FIELD[reserved]: True}) if reserved else None
+    return eligible_q(reserved) if reserved else None
 
 
 @dataclass
@@ -471,7 +467,7 @@ class TenderSide:
             return condition
         eligible = Q()
         for kind in kinds:
-            eligible |= Q(**{prefix + ELIGIBILITY_FIELD[kind]: True})
+            eligible |= eligible_q(kind, prefix)
         return condition & eligible
 
     def queryset(self, base: QuerySet | None = None) -> QuerySet:
@@ -596,7 +592,7 @@ class StructureSide:
                 StructureTopic.objects.filter(structure_id=structure.pk).values_list("topic_id", flat=True)
             ),
             area_ids=list(StructureArea.objects.filter(structure_id=structure.pk).values_list("area_id", flat=True)),
-            eligible=[str(kind) for kind in structure.reserved_markets],
+            eligible=eligible_markets(legal_form=structure.legal_form, esus_accredited=structure.esus_accredited),
             topics=dict(Topic.objects.order_by("position", "name").values_list("id", "name")),
             areas=_areas(),
         )

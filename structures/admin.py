@@ -17,10 +17,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from structures import perms, services
+from structures.categories import category_choices
 from structures.forms import RejectionForm
 from structures.models import (
     Area,
-    Category,
     ImportJob,
     Invitation,
     JoinRequest,
@@ -56,7 +56,7 @@ class CategoryFilter(admin.SimpleListFilter):
     parameter_name = "categorie"
 
     def lookups(self, request, model_admin):
-        return Category.choices
+        return category_choices()  # the one rule's categories, "Grande entreprise" included
 
     def queryset(self, request, queryset):
         return queryset.filter(category=self.value()) if self.value() else queryset

@@ -1,8 +1,10 @@
 """Who counts as what: the one place that says whether a company is ESS, insertion, disability, TPE/PME or large.
 
 Used by the charter (each award freezes its winner's category at award time, with the reason, through
-`classify_structure`), by the directory's category filter and by anything else that groups structures by
-category (`category_expression`, the same rule as SQL). The rule, in this order (the first that applies wins):
+`classify_structure`), by the directory and the structure pages (the generated column `Structure.category` *is*
+`category_expression()`, so its display, its filter and its admin list all follow this rule) and by anything else
+that groups structures by category (`category_expression`, the same rule as SQL). The rule, in this order (the
+first that applies wins):
 
 1. **SIAE** (insertion, art. L2113-13): legal form EI, ETTI, ACI, AI or EITI.
 2. **EA/ESAT** (disability, art. L2113-12): legal form EA or ESAT.
@@ -14,6 +16,18 @@ category (`category_expression`, the same rule as SQL). The rule, in this order 
    Bands beat the declared legal form: a "PME" with 250 staff or more is large.
 5. Without any band, the declared legal form TPE or PME gives TPE/PME; anything else is "Autre" (not counted
    as ESS/TPE/PME by the charter: its award counts only for its declared ESS/TPE/PME share).
+
+**Reserved markets** (who may bid on a lot reserved under the public procurement code), the other half of "who
+counts as what", also live here: `eligible_markets` (Python) and `eligibility_expression` (SQL, the expressions of
+the generated columns `Structure.eligible_l2113_12/13/15`), read by the matching through `eligible_q`:
+
+- **L2113-12** (EA/ESAT): legal form EA or ESAT;
+- **L2113-13** (SIAE): legal form EI, ETTI, ACI, AI or EITI;
+- **L2113-15** (ESS): a legal form of the social economy, ACI and AI (associations by law), or the ESUS
+  accreditation whatever the legal form — the same ESUS rule as the ESS category above.
+
+`structures.models` builds its generated columns from this module when the `Structure` class is created (it
+imports it lazily: this module reads the choices defined there).
 """
 
 from __future__ import annotations
@@ -31,6 +45,7 @@ from structures.models import (
     Category,
     Headcount,
     LegalForm,
+    ReservedMarket,
     Turnover,
 )
 
@@ -41,6 +56,11 @@ COUNTED_CATEGORIES: tuple[str, ...] = (Category.ESS, Category.SIAE, Category.DIS
 
 LARGE_HEADCOUNTS = {Headcount.LARGE}
 LARGE_TURNOVERS = {Turnover.OVER_50M}
+
+
+def category_choices() -> list[tuple[str, str]]:
+    """The values `classify` gives, with their French labels (the choices of `Structure.category`)."""
+    return list(CATEGORY_LABELS.items())
 
 
 @dataclass(frozen=True)
@@ -131,3 +151,45 @@ def category_expression(prefix: str = "") -> Case:
         default=Value(Category.OTHER.value),
         output_field=CharField(max_length=16),
     )
+
+
+# --- Reserved markets ---------------------------------------------------------------------------------------------
+
+# The generated column of Structure that says whether it may bid on a lot reserved under each article.
+ELIGIBILITY_FIELDS: dict[str, str] = {
+    ReservedMarket.L2113_12.value: "eligible_l2113_12",
+    ReservedMarket.L2113_13.value: "eligible_l2113_13",
+    ReservedMarket.L2113_15.value: "eligible_l2113_15",
+}
+# ACI and AI are associations by law: ESS for L2113-15, although their category is SIAE.
+_L2113_15_EXTRA_FORMS = [LegalForm.ACI, LegalForm.AI]
+
+
+def eligible_markets(*, legal_form: str, esus_accredited: bool = False) -> list[str]:
+    """The reserved markets (ReservedMarket values, in article order) a company with this profile may bid on."""
+    markets = []
+    if legal_form in DISABILITY_FORMS:
+        markets.append(ReservedMarket.L2113_12.value)
+    if legal_form in SIAE_FORMS:
+        markets.append(ReservedMarket.L2113_13.value)
+    if legal_form in ESS_FORMS or legal_form in _L2113_15_EXTRA_FORMS or esus_accredited:
+        markets.append(ReservedMarket.L2113_15.value)
+    return markets
+
+
+def eligibility_expression(market: str) -> Case:
+    """`eligible_markets` for one article, as SQL on Structure rows (the generated column's expression)."""
+    condition = {
+        ReservedMarket.L2113_12.value: _in(DISABILITY_FORMS),
+        ReservedMarket.L2113_13.value: _in(SIAE_FORMS),
+        ReservedMarket.L2113_15.value: _in(ESS_FORMS) | _in(_L2113_15_EXTRA_FORMS) | Q(esus_accredited=True),
+    }[market]
+    return Case(When(condition, then=True), default=False)
+
+
+def eligible_q(market: str, prefix: str = "") -> Q:
+    """Structures (reached through `prefix`) that may bid on a lot reserved under `market` (a ReservedMarket value).
+
+    Reads the generated column, i.e. `eligibility_expression(market)` computed once per row by the database.
+    """
+    return Q(**{f"{prefix}{ELIGIBILITY_FIELDS[market]}": True})

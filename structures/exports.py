@@ -16,8 +16,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from structures.categories import category_choices
 from structures.models import (
-    Category,
     Headcount,
     LegalForm,
     ReservedMarket,
@@ -160,7 +160,7 @@ def _labels() -> dict:
     """Choice labels resolved once (in the active language), not once per row."""
     return {
         "legal_form": {key: str(label) for key, label in LegalForm.choices},
-        "category": {key: str(label) for key, label in Category.choices},
+        "category": {key: str(label) for key, label in category_choices()},
         "headcount": {key: str(label) for key, label in Headcount.choices},
         "turnover": {key: str(label) for key, label in Turnover.choices},
         "status": {key: str(label) for key, label in VerificationStatus.choices},

@@ -15,10 +15,9 @@ from django import forms
 from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from structures.categories import category_expression
+from structures.categories import category_choices, category_expression
 from structures.models import (
     Area,
-    Category,
     Headcount,
     LegalForm,
     ReservedMarket,
@@ -56,7 +55,7 @@ class StructureFilter(django_filters.FilterSet):
         label=_("Rechercher"),
         method="filter_search",
         max_length=200,
-        help_text=_("Des mots du nom, de la description ou des références : « traiteur bio », « réemploi »."),
+        help_text=_("Des mots du nom, des thématiques ou de la description : « traiteur bio », « réemploi »."),
     )
     topics = django_filters.ModelMultipleChoiceFilter(
         label=_("Thématiques"),
@@ -75,7 +74,7 @@ class StructureFilter(django_filters.FilterSet):
     )
     category = django_filters.MultipleChoiceFilter(
         label=_("Catégorie"),
-        choices=Category.choices,
+        choices=category_choices,  # the one rule's categories (structures.categories), "Grande entreprise" included
         method="filter_category",
         widget=forms.CheckboxSelectMultiple,
     )

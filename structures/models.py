@@ -1,7 +1,8 @@
 """ESS structures and the reference data they are described with (topics, sectors, intervention areas).
 
-The legal form decides the category and the reserved markets a structure is eligible for; both are generated
-columns, so the database answers "which structures may bid on a lot reserved under L2113-13" by itself.
+The category and the reserved markets a structure is eligible for are generated columns whose expressions come
+from structures.categories (the platform's one "who counts as what" rule), so the database answers "which
+structures may bid on a lot reserved under L2113-13" or "which are ESS" by itself.
 """
 
 from django.conf import settings
@@ -200,8 +201,12 @@ class StructureQuerySet(models.QuerySet):
         return self.filter(**{field: True}) if field else self.all()
 
 
-def _in(forms):
-    return models.Q(legal_form__in=[f.value for f in forms])
+def _rule(name: str, *args):
+    """A rule of structures.categories, read when the Structure class is built (imported here, not at the top:
+    categories reads the choices defined above in this module)."""
+    from structures import categories
+
+    return getattr(categories, name)(*args)
 
 
 def logo_path(instance, filename):
@@ -220,26 +225,23 @@ class Structure(models.Model):
     )
     legal_form = models.CharField(_("forme juridique"), max_length=16, choices=LegalForm.choices)
     esus_accredited = models.BooleanField(_("agrément ESUS"), default=False)
+    # Who counts as what (structures.categories, the platform's one rule): the category shown in the directory, on
+    # the structure's page and in the admin is the charter's (ESS by legal form *or* ESUS accreditation, SIAE,
+    # EA/ESAT, TPE/PME or large by size bands), and the reserved markets are the matching's.
     category = models.GeneratedField(
-        expression=models.Case(
-            models.When(_in(SIAE_FORMS), then=models.Value(Category.SIAE.value)),
-            models.When(_in(DISABILITY_FORMS), then=models.Value(Category.DISABILITY.value)),
-            models.When(_in(ESS_FORMS), then=models.Value(Category.ESS.value)),
-            models.When(_in(SME_FORMS), then=models.Value(Category.SME.value)),
-            default=models.Value(Category.OTHER.value),
-        ),
-        output_field=models.CharField(max_length=16, choices=Category.choices),
+        expression=_rule("category_expression"),
+        output_field=models.CharField(max_length=16, choices=_rule("category_choices")),
         db_persist=True,
         verbose_name=_("catégorie"),
     )
     eligible_l2113_12 = models.GeneratedField(
-        expression=models.Case(models.When(_in(DISABILITY_FORMS), then=True), default=False),
+        expression=_rule("eligibility_expression", ReservedMarket.L2113_12.value),
         output_field=models.BooleanField(),
         db_persist=True,
         verbose_name=_("éligible L2113-12 (EA/ESAT)"),
     )
     eligible_l2113_13 = models.GeneratedField(
-        expression=models.Case(models.When(_in(SIAE_FORMS), then=True), default=False),
+        expression=_rule("eligibility_expression", ReservedMarket.L2113_13.value),
         output_field=models.BooleanField(),
         db_persist=True,
         verbose_name=_("éligible L2113-13 (SIAE)"),
@@ -247,10 +249,7 @@ class Structure(models.Model):
     # ESS companies in the sense of the 2014 ESS law: associations, cooperatives, mutuals, foundations, and
     # commercial companies holding the ESUS accreditation. ACI and AI are associations by law.
     eligible_l2113_15 = models.GeneratedField(
-        expression=models.Case(
-            models.When(_in(ESS_FORMS) | _in([LegalForm.ACI, LegalForm.AI]) | Q(esus_accredited=True), then=True),
-            default=False,
-        ),
+        expression=_rule("eligibility_expression", ReservedMarket.L2113_15.value),
         output_field=models.BooleanField(),
         db_persist=True,
         verbose_name=_("éligible L2113-15 (ESS)"),
@@ -336,7 +335,8 @@ class Structure(models.Model):
     @property
     def category_label(self) -> str:
         """`category` is a generated column: Django gives it no get_category_display()."""
-        return Category(self.category).label if self.category else ""
+        labels = dict(self._meta.get_field("category").output_field.choices)
+        return str(labels.get(self.category, "")) if self.category else ""
 
     def get_category_display(self) -> str:
         return self.category_label

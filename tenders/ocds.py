@@ -27,6 +27,11 @@ Mapping choices
   `contract` (value, `dateSigned` the award date, `workedHours`); the winner is a `supplier` party (its SIRET as
   identifier when it is on the platform). Fields OCDS lacks are declared in the project's own extension
   (`charter/ocds_extension/`, served at `/charte/ocds/extension.json` and listed in `extensions`).
+- **Awards made outside the platform** (imported from the buyer's DECP, `charter.imports`): each active imported
+  award is a release of its own, after the tenders' (`package_queryset`): ocid `settings.OCDS_PREFIX` + `decp-` + the
+  buyer's SIRET (or `acheteur<id>` without one) + `-` + the DECP `id` (a DECP id is unique per buyer only), tag
+  `award` + `contract`, no `tender`; the buyer party, one award (title, CPV as an item, place of performance in its
+  description, the holders of a groupement as its suppliers) and its contract with the hours, like the others.
 - **Amendments** ("avis rectificatifs", `TenderAmendment`): `tender.amendments`, oldest first, each with `id` (its
   number on this tender: "1", "2"…), `date`, `rationale` (the buyer's note) and `description` (what changed, in
   French: "Date limite de remise des offres : 18 décembre 2026 à 12:00 (au lieu de 5 janvier 2027 à 12:00)").
@@ -41,6 +46,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.contrib.postgres.expressions import ArraySubquery
+from django.db import connection
 from django.db.models import OuterRef, Prefetch, QuerySet
 from django.db.models.functions import JSONObject
 from django.urls import reverse
@@ -48,6 +54,7 @@ from django.utils import timezone
 
 from tenders.models import (
     Award,
+    AwardSource,
     BuyerOrganisation,
     Lot,
     Procedure,
@@ -90,7 +97,7 @@ def ocid(tender: Tender) -> str:
     return f"{ocds_prefix()}{tender.pk}"
 
 
-def package_queryset() -> QuerySet[Tender]:
+def tenders_queryset() -> QuerySet[Tender]:
     """Published tenders with everything a release needs, in a fixed number of queries."""
     return (
         Tender.objects.published()
@@ -118,6 +125,75 @@ def package_queryset() -> QuerySet[Tender]:
     )
 
 
+def imported_awards_queryset() -> QuerySet[Award]:
+    """Active awards imported from DECP (no tender on the platform), each published as a release of its own."""
+    return (
+        Award.objects.filter(source=AwardSource.IMPORT, tender__isnull=True, is_active=True)
+        .select_related("buyer", "winner")
+        .prefetch_related("co_contractors")
+        .order_by("pk")
+    )
+
+
+class PackageItems:
+    """What the package publishes, in a fixed order: the published tenders (by id), then the imported awards (by id).
+
+    A sequence for `Paginator` (`count()` and slicing): both counts in one query, each page in a fixed number of
+    queries. `get(**lookups)` reads one tender with everything its release needs (`tenders_queryset()`).
+    """
+
+    def __init__(self):
+        self.tenders = tenders_queryset()
+        self.imported = imported_awards_queryset()
+        self._counts: tuple[int, int] | None = None
+
+    def counts(self) -> tuple[int, int]:
+        """(published tenders, imported awards), in one query."""
+        if self._counts is None:
+            tender_sql, tender_params = Tender.objects.published().order_by().values("pk").query.sql_with_params()
+            award_sql, award_params = (
+                Award.objects.filter(source=AwardSource.IMPORT, tender__isnull=True, is_active=True)
+                .order_by()
+                .values("pk")
+                .query.sql_with_params()
+            )
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    f"SELECT (SELECT COUNT(*) FROM ({tender_sql}) t), (SELECT COUNT(*) FROM ({award_sql}) a)",  # noqa: S608 — the ORM's own SQL, values passed as parameters
+                    (*tender_params, *award_params),
+                )
+                tenders, awards = cursor.fetchone()
+            self._counts = (tenders, awards)
+        return self._counts
+
+    def count(self) -> int:
+        return sum(self.counts())
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __getitem__(self, index):
+        if not isinstance(index, slice):
+            items = self[index : index + 1]
+            if not items:
+                raise IndexError(index)
+            return items[0]
+        start, stop = index.start or 0, index.stop if index.stop is not None else self.count()
+        tender_count = self.counts()[0]
+        items: list = list(self.tenders[start : min(stop, tender_count)]) if start < tender_count else []
+        if stop > tender_count:
+            items += list(self.imported[max(start - tender_count, 0) : stop - tender_count])
+        return items
+
+    def get(self, **lookups) -> Tender:
+        return self.tenders.get(**lookups)
+
+
+def package_queryset() -> PackageItems:
+    """What the package view paginates: the published tenders, then the imported awards (see PackageItems)."""
+    return PackageItems()
+
+
 def _date(moment) -> str | None:
     return timezone.localtime(moment).isoformat() if moment else None
 
@@ -134,11 +210,15 @@ def buyer_party_id(buyer: BuyerOrganisation) -> str:
     return f"{ocds_prefix()}buyer-{buyer.pk}"
 
 
-def _buyer_party(tender: Tender) -> dict:
-    buyer = tender.buyer
+def _organisation_party(buyer: BuyerOrganisation) -> dict:
     party = {"id": buyer_party_id(buyer), "name": buyer.name, "roles": ["buyer"]}
     if buyer.siret:
         party["identifier"] = {"id": buyer.siret, "legalName": buyer.name}
+    return party
+
+
+def _buyer_party(tender: Tender) -> dict:
+    party = _organisation_party(tender.buyer)
     contact = {key: value for key, value in (("name", tender.contact_name), ("email", tender.contact_email)) if value}
     if tender.official_url:
         contact["url"] = tender.official_url
@@ -176,7 +256,7 @@ def _document(tender: Tender, document: TenderDocument) -> dict:
 
 
 def _amendments(tender: Tender) -> list[TenderAmendment]:
-    """Oldest first (annotated by `package_queryset`; read here for a tender fetched otherwise)."""
+    """Oldest first (annotated by `tenders_queryset`; read here for a tender fetched otherwise)."""
     rows = getattr(tender, "ocds_amendments", None)
     if rows is None:
         return list(tender.amendments.order_by("created_at", "pk"))
@@ -205,16 +285,54 @@ def _amendment(number: int, amendment: TenderAmendment) -> dict:
     return data
 
 
+def _structure_party(structure) -> dict:
+    return {
+        "id": f"{ocds_prefix()}structure-{structure.pk}",
+        "name": structure.name,
+        "identifier": {"id": structure.siret, "legalName": structure.name},
+        "roles": ["supplier"],
+    }
+
+
 def _supplier_party(award: Award) -> dict:
     if award.winner_id:
-        winner = award.winner
-        return {
-            "id": f"{ocds_prefix()}structure-{winner.pk}",
-            "name": winner.name,
-            "identifier": {"id": winner.siret, "legalName": winner.name},
-            "roles": ["supplier"],
-        }
+        return _structure_party(award.winner)
     return {"id": f"{ocds_prefix()}supplier-{award.pk}", "name": award.winner_name, "roles": ["supplier"]}
+
+
+def _award_and_contract(award: Award, identifier: str, suppliers: list[dict]) -> tuple[dict, dict]:
+    """The OCDS `award` and `contract` of one of our awards (see `_awards` for the fields of the extension)."""
+    award_id = f"{identifier}-award-{award.pk}"
+    signed = _date(timezone.make_aware(datetime.datetime.combine(award.awarded_on, datetime.time())))
+    data = {
+        "id": award_id,
+        "status": "active",
+        "date": signed,
+        "value": _value(award.amount),
+        "suppliers": [{"id": party["id"], "name": party["name"]} for party in suppliers],
+        "charterCategory": award.winner_category,
+        "essShareValue": _value(award.ess_share_amount),
+        "source": award.source,
+    }
+    if award.winner_category_reason:
+        data["charterCategoryReason"] = award.winner_category_reason
+    contract = {
+        "id": f"{identifier}-contract-{award.pk}",
+        "awardID": award_id,
+        "status": "active",
+        "value": _value(award.amount),
+        "dateSigned": signed,
+    }
+    hours = {
+        "plannedTotal": award.total_hours_planned or None,
+        "plannedInsertion": award.insertion_hours_planned if award.total_hours_planned else None,
+        "achievedTotal": award.total_hours_achieved,
+        "achievedInsertion": award.insertion_hours_achieved,
+    }
+    hours = {key: value for key, value in hours.items() if value is not None}
+    if hours:
+        contract["workedHours"] = hours
+    return data, contract
 
 
 def _awards(tender: Tender, identifier: str) -> tuple[list[dict], list[dict], list[dict]]:
@@ -230,39 +348,10 @@ def _awards(tender: Tender, identifier: str) -> tuple[list[dict], list[dict], li
     for award in rows:
         party = _supplier_party(award)
         parties.setdefault(party["id"], party)
-        award_id = f"{identifier}-award-{award.pk}"
-        signed = _date(timezone.make_aware(datetime.datetime.combine(award.awarded_on, datetime.time())))
-        data = {
-            "id": award_id,
-            "status": "active",
-            "date": signed,
-            "value": _value(award.amount),
-            "suppliers": [{"id": party["id"], "name": party["name"]}],
-            "charterCategory": award.winner_category,
-            "essShareValue": _value(award.ess_share_amount),
-            "source": award.source,
-        }
-        if award.winner_category_reason:
-            data["charterCategoryReason"] = award.winner_category_reason
+        data, contract = _award_and_contract(award, identifier, [party])
         if award.lot_id:
             data["relatedLots"] = [str(award.lot.number)]
         awards.append(data)
-        contract = {
-            "id": f"{identifier}-contract-{award.pk}",
-            "awardID": award_id,
-            "status": "active",
-            "value": _value(award.amount),
-            "dateSigned": signed,
-        }
-        hours = {
-            "plannedTotal": award.total_hours_planned or None,
-            "plannedInsertion": award.insertion_hours_planned if award.total_hours_planned else None,
-            "achievedTotal": award.total_hours_achieved,
-            "achievedInsertion": award.insertion_hours_achieved,
-        }
-        hours = {key: value for key, value in hours.items() if value is not None}
-        if hours:
-            contract["workedHours"] = hours
         contracts.append(contract)
     return awards, contracts, list(parties.values())
 
@@ -341,13 +430,57 @@ def release(tender: Tender) -> dict:
     }
 
 
+def imported_ocid(award: Award) -> str:
+    """The prefix + "decp-" + the buyer's SIRET (or its id) + the DECP id: a DECP id is unique per buyer only."""
+    buyer = award.buyer
+    return f"{ocds_prefix()}decp-{buyer.siret or f'acheteur{buyer.pk}'}-{award.external_id}"
+
+
+def imported_release(award: Award) -> dict:
+    """The release of an award imported from DECP: no tender here, only the award and its contract."""
+    identifier = imported_ocid(award)
+    suppliers = [_supplier_party(award)]
+    members = getattr(award, "_prefetched_objects_cache", {}).get("co_contractors")
+    members = list(members if members is not None else award.co_contractors.all())
+    suppliers += [_structure_party(member) for member in sorted(members, key=lambda m: m.pk)]
+    suppliers = list({party["id"]: party for party in suppliers}.values())
+    data, contract = _award_and_contract(award, identifier, suppliers)
+    data["title"] = award.title
+    if award.place:
+        data["description"] = f"Lieu d'exécution : {award.place}"
+    if award.cpv_code:
+        data["items"] = [{"id": "1", "classification": {"scheme": "CPV", "id": award.cpv_code}}]
+    contract["title"] = award.title
+    return {
+        "ocid": identifier,
+        "id": f"{identifier}-{timezone.localtime(award.created_at):%Y%m%dT%H%M%S%f}",
+        "date": _date(award.created_at),
+        "tag": ["award", "contract"],
+        "initiationType": "tender",
+        "language": "fr",
+        "parties": [_organisation_party(award.buyer), *suppliers],
+        "buyer": {"id": buyer_party_id(award.buyer), "name": award.buyer.name},
+        "awards": [data],
+        "contracts": [contract],
+    }
+
+
 def release_package(
-    tenders: Iterable[Tender], *, uri: str, next_uri: str | None = None, prev_uri: str | None = None
+    items: Iterable[Tender | Award], *, uri: str, next_uri: str | None = None, prev_uri: str | None = None
 ) -> dict:
-    """The package envelope around one release per tender. `publishedDate` is the date of the latest change."""
-    tenders = list(tenders)
-    releases = [release(tender) for tender in tenders]
-    latest = max((last_change(tender) for tender in tenders), default=None) or timezone.now()
+    """The package envelope around one release per tender, then per imported award (`package_queryset`).
+
+    `publishedDate` is the date of the latest change.
+    """
+    items = list(items)
+    releases = [release(item) if isinstance(item, Tender) else imported_release(item) for item in items]
+    latest = (
+        max(
+            (last_change(item) if isinstance(item, Tender) else item.created_at for item in items),
+            default=None,
+        )
+        or timezone.now()
+    )
     package = {
         "uri": uri,
         "version": OCDS_VERSION,

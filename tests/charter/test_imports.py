@@ -234,3 +234,88 @@ def test_a_stalled_import_is_resumed_by_the_beat_task(buyer, esus):
     award_import.refresh_from_db()
     assert award_import.status == AwardImport.Status.DONE
     assert Award.objects.filter(buyer=buyer).count() == 2
+
+
+# Groupements: every holder is read, the award counts once --------------------------------------------------------
+
+GROUPEMENT_HEADER = (
+    "id;acheteur.id;objet;montant;dateNotification;titulaire_id_1;titulaire_typeIdentifiant_1;"
+    "titulaire_denominationSociale_1;titulaire_id_2;titulaire_typeIdentifiant_2;titulaire_denominationSociale_2;"
+    "titulaire_id_3;titulaire_typeIdentifiant_3;titulaire_denominationSociale_3"
+)
+
+
+def groupement_sample(esus_siret: str, insertion_siret: str, outside_siret: str) -> bytes:
+    lines = [
+        GROUPEMENT_HEADER,
+        # An ESS mandataire with an insertion company of the platform and a company from outside.
+        f"G-1;21750001600019;Restauration des bénévoles;300000;2024-05-02;{esus_siret};SIRET;Jardins;"
+        f"{insertion_siret};SIRET;Insertion Nord;{outside_siret};SIRET;Bâtiment SA",
+        # A mandataire from outside with a co-holder of the platform.
+        f"G-2;21750001600019;Signalétique;100000;2024-05-03;;;Grand Groupe SA;{insertion_siret};SIRET;Insertion;;;",
+        # A bad co-holder SIRET refuses the row.
+        f"G-3;21750001600019;Navettes;5000;2024-05-04;{esus_siret};SIRET;Jardins;12345678901234;SIRET;Faux;;;",
+        # The same holder twice is one holder.
+        f"G-4;21750001600019;Fleurs;1000;2024-05-05;{esus_siret};SIRET;Jardins;{esus_siret};SIRET;Jardins;;;",
+    ]
+    return "\n".join(lines).encode("utf-8")
+
+
+@pytest.fixture
+def groupement_file(esus):
+    insertion = StructureFactory(legal_form=LegalForm.EI, siret=make_siret(4343), name="Insertion Nord")
+    return insertion, groupement_sample(esus.siret, insertion.siret, make_siret(9999))
+
+
+def test_the_dry_run_reads_every_holder_of_a_groupement(client, buyer, esus, groupement_file):
+    insertion, content = groupement_file
+
+    award_import = imports.import_check(buyer=buyer, content=content, filename="decp.csv", by=None)
+
+    by_id = {row["id"]: row for row in award_import.report}
+    assert (award_import.matched_count, award_import.created_count, award_import.refused_count) == (3, 0, 1)
+    assert by_id["G-1"]["winner"] == "Jardins"
+    assert by_id["G-1"]["co_holders"] == ["Insertion Nord", "Bâtiment SA"]
+    assert by_id["G-2"]["outcome"] == "match"  # a co-holder of the platform is enough to match
+    assert by_id["G-2"]["co_holders"] == ["Insertion Nord"]
+    assert by_id["G-3"]["reasons"] == ["Le SIRET du titulaire n'est pas valide (14 chiffres) : 12345678901234."]
+    assert by_id["G-4"]["co_holders"] == []
+    client.force_login(BuyerMembershipFactory(organisation=buyer).user)
+    page = client.get(reverse("charter:import_detail", args=[award_import.pk])).content.decode()
+    assert "En groupement avec : Insertion Nord, Bâtiment SA" in page
+
+
+def test_a_groupement_is_one_award_in_its_mandataires_category_with_its_co_holders_linked(
+    client, buyer, esus, groupement_file, django_capture_on_commit_callbacks
+):
+    insertion, content = groupement_file
+    award_import = imports.import_check(buyer=buyer, content=content, filename="decp.csv", by=None)
+    rows = award_import.rows
+    with django_capture_on_commit_callbacks(execute=True):
+        imports.import_start_apply(award_import=award_import, by=None)
+
+    assert Award.objects.count() == 3
+    led = Award.objects.get(external_id="G-1")
+    assert led.winner == esus and led.winner_category == Category.ESS
+    assert led.winner_category_reason.startswith("Mandataire d'un groupement de 3 titulaires.")
+    assert "ESUS" in led.winner_category_reason
+    assert list(led.co_contractors.all()) == [insertion]
+    outside = Award.objects.get(external_id="G-2")
+    assert (outside.winner, outside.winner_name, outside.winner_category) == (None, "Grand Groupe SA", "other")
+    assert list(outside.co_contractors.all()) == [insertion]
+    single = Award.objects.get(external_id="G-4")
+    assert not single.co_contractors.exists()
+    assert single.winner_category_reason.startswith("Agrément ESUS")
+
+    # Counted once: 300 000 + 100 000 + 1 000 awarded; the ESS mandataires' 301 000 count, not their co-holders.
+    figures = selectors.overall()
+    assert figures.award_count == 3
+    assert figures.awarded_amount == Decimal("401000")
+    assert figures.counted_amount == Decimal("301000")
+
+    # A rerun chunk links nobody twice.
+    AwardImport.objects.filter(pk=award_import.pk).update(
+        status=AwardImport.Status.APPLYING, processed_rows=0, rows=rows
+    )
+    imports.apply_next_chunk(import_id=award_import.pk)
+    assert Award.co_contractors.through.objects.count() == 2

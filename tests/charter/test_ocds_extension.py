@@ -17,8 +17,11 @@ from django.urls import reverse
 from django.utils import timezone
 from jsonschema import Draft4Validator, FormatChecker
 
+from charter import imports
 from structures.models import LegalForm, ReservedMarket
-from tenders.models import Award, TenderStatus
+from structures.validators import make_siret
+from tenders import ocds
+from tenders.models import Award, AwardSource, TenderStatus
 from tenders.services.lifecycle import tender_award
 from tests.charter.factories import AwardFactory
 from tests.structures.factories import StructureFactory
@@ -91,8 +94,23 @@ def undeclared(data, schema: dict, root: dict, path: str = "") -> list[str]:
     return found
 
 
+DECP = (
+    "id;acheteur.id;objet;montant;dateNotification;titulaire_id_1;titulaire_denominationSociale_1;titulaire_id_2;"
+    "titulaire_denominationSociale_2;codeCPV;lieuExecution.nom;heuresTravaillees;heuresInsertion\n"
+    "2024-IMP-1;13000000000000;Restauration des bénévoles;300000;2024-05-02;{lead};Solidaire SAS;{member};"
+    "Insertion Nord;55520000-1;Saint-Denis;1500;300\n"
+)
+
+
+def import_decp(buyer, content: bytes, capture) -> None:
+    """Awards made outside the platform, imported the buyers' way (dry run, then apply)."""
+    award_import = imports.import_check(buyer=buyer, content=content, filename="decp.csv", by=None)
+    with capture(execute=True):
+        imports.import_start_apply(award_import=award_import, by=None)
+
+
 @pytest.fixture
-def package(client):
+def package(client, django_capture_on_commit_callbacks):
     buyer = BuyerOrganisationFactory(name="SOLIDEO", siret="13000000000000")
     tender = open_tender(
         title="Collecte des déchets",
@@ -123,6 +141,11 @@ def package(client):
     )
     replaced = AwardFactory(amount=Decimal("1"))  # on another tender, made inactive: not published
     Award.objects.filter(pk=replaced.pk).update(is_active=False)
+    # A contract passed outside the platform by a groupement, imported from the buyer's DECP.
+    member = StructureFactory(legal_form=LegalForm.EI, name="Insertion Nord", siret=make_siret(4343))
+    content = DECP.format(lead=company.siret, member=member.siret).encode()
+    import_decp(buyer, content, django_capture_on_commit_callbacks)
+    assert Award.objects.filter(source=AwardSource.IMPORT).count() == 1
     response = client.get(reverse("tenders:ocds"))
     assert response.status_code == 200
     return response.json()
@@ -142,7 +165,7 @@ def test_the_package_lists_the_projects_extension_and_the_site_serves_it(client,
 
 
 def test_awards_and_contracts_are_in_the_package_with_their_hours(package):
-    [release] = [r for r in package["releases"] if r["tender"]["title"] == "Collecte des déchets"]
+    [release] = [r for r in package["releases"] if r.get("tender", {}).get("title") == "Collecte des déchets"]
     assert release["tag"] == ["tender", "award", "contract"]
     awards = {a["relatedLots"][0]: a for a in release["awards"]}
     assert awards["1"]["charterCategory"] == "ess"
@@ -154,11 +177,13 @@ def test_awards_and_contracts_are_in_the_package_with_their_hours(package):
     assert "workedHours" not in contracts[awards["2"]["id"]]  # no hours entered: none invented
     suppliers = {p["name"]: p for p in release["parties"] if "supplier" in p["roles"]}
     assert set(suppliers) == {"Solidaire SAS", "Grande Entreprise SA"}
-    assert all(r["tender"]["title"] != "Marché de services numéro" for r in package["releases"])
-    assert sum(len(r.get("awards", [])) for r in package["releases"]) == 2  # the inactive award is not published
+    assert all(r.get("tender", {}).get("title") != "Marché de services numéro" for r in package["releases"])
+    # The inactive award is not published; the imported one is a release of its own (below).
+    assert sum(len(r.get("awards", [])) for r in package["releases"] if "tender" in r) == 2
 
 
 def test_every_release_is_valid_against_the_extended_schema_and_declares_every_field(client, package):
+    assert any("decp-" in r["ocid"] for r in package["releases"])  # an imported award is checked too
     schema = extended_schema(client)
     validator = Draft4Validator(schema, format_checker=FormatChecker())
     for release in package["releases"]:
@@ -177,7 +202,57 @@ def test_without_the_extension_the_added_fields_would_be_reported(client, packag
 
 
 def test_the_awards_date_is_the_award_date_in_paris_time(package):
-    [release] = [r for r in package["releases"] if r["tender"]["title"] == "Collecte des déchets"]
+    [release] = [r for r in package["releases"] if r.get("tender", {}).get("title") == "Collecte des déchets"]
     dates = sorted(a["date"] for a in release["awards"])
     assert dates[0].startswith("2024-03-01T00:00:00+01:00")
     assert timezone.localdate().isoformat() in dates[1]
+
+
+def test_an_imported_award_is_a_release_of_its_own_with_its_buyer_groupement_and_hours(package):
+    [release] = [r for r in package["releases"] if "tender" not in r]
+
+    assert release["ocid"] == f"{ocds.ocds_prefix()}decp-13000000000000-2024-IMP-1"
+    assert release["id"].startswith(release["ocid"] + "-")
+    assert release["tag"] == ["award", "contract"]
+    [buyer] = [p for p in release["parties"] if "buyer" in p["roles"]]
+    assert (buyer["name"], buyer["identifier"]["id"]) == ("SOLIDEO", "13000000000000")
+    assert release["buyer"] == {"id": buyer["id"], "name": "SOLIDEO"}
+    [award] = release["awards"]
+    assert award["title"] == "Restauration des bénévoles"
+    assert award["value"] == {"amount": 300000.0, "currency": "EUR"}
+    assert (award["charterCategory"], award["source"]) == ("ess", "import")
+    assert award["charterCategoryReason"].startswith("Mandataire d'un groupement de 2 titulaires.")
+    assert [s["name"] for s in award["suppliers"]] == ["Solidaire SAS", "Insertion Nord"]
+    assert award["items"] == [{"id": "1", "classification": {"scheme": "CPV", "id": "55520000-1"}}]
+    assert award["description"] == "Lieu d'exécution : Saint-Denis"
+    assert award["date"].startswith("2024-05-02T00:00:00+02:00")
+    [contract] = release["contracts"]
+    assert contract["awardID"] == award["id"]
+    assert contract["workedHours"] == {"plannedTotal": 1500, "plannedInsertion": 300}
+    suppliers = {p["name"] for p in release["parties"] if "supplier" in p["roles"]}
+    assert suppliers == {"Solidaire SAS", "Insertion Nord"}
+
+
+def test_imported_releases_follow_the_tenders_across_pages_in_bounded_queries(
+    client, settings, django_assert_max_num_queries, django_capture_on_commit_callbacks
+):
+    settings.OCDS_PAGE_SIZE = 2
+    buyer = BuyerOrganisationFactory(name="Ville de Saint-Denis", siret="")
+    for number in range(3):
+        open_tender(title=f"Marché {number}", buyer=buyer)
+    rows = "".join(f"D-{n};;Achat {n};{1000 + n};2024-06-0{n + 1};;Entreprise {n};;;;;;\n" for n in range(3))
+    import_decp(buyer, (DECP.split("\n")[0] + "\n" + rows).encode(), django_capture_on_commit_callbacks)
+
+    pages = []
+    for page in (1, 2, 3):
+        with django_assert_max_num_queries(9):  # savepoints, both counts, tenders' page and prefetches, awards
+            response = client.get(reverse("tenders:ocds"), {"page": page})
+        pages.append(response.json())
+
+    ocids = [[r["ocid"] for r in p["releases"]] for p in pages]
+    prefix = f"{ocds.ocds_prefix()}decp-acheteur{buyer.pk}-"
+    assert [len(page) for page in ocids] == [2, 2, 2]
+    assert not any(prefix in ocid for ocid in ocids[0])
+    assert ocids[1][1] == f"{prefix}D-0"
+    assert ocids[2] == [f"{prefix}D-1", f"{prefix}D-2"]
+    assert "next" not in pages[2].get("links", {})
