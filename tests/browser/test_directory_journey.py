@@ -86,7 +86,10 @@ def test_buyer_filters_searches_and_sees_a_structure_contact(live_server, page, 
     expect(page.get_by_role("heading", name="5 structures")).to_be_visible()
     assert_no_axe_violations(page)
 
-    # Filter by topic and area, then apply (the plain form submit; htmx may refresh the list earlier).
+    # Filter by topic and area, then apply (the plain form submit; htmx may refresh the list earlier). The groups
+    # are collapsed <details>: open them first.
+    page.locator("summary", has_text="Thématiques").click()
+    page.locator("summary", has_text="Zones d'intervention").click()
     page.get_by_role("checkbox", name="Gestion et valorisation des déchets").check()
     page.get_by_role("checkbox", name="Seine-Saint-Denis (93)").check()
     page.get_by_role("button", name="Appliquer les filtres").click()
@@ -100,19 +103,21 @@ def test_buyer_filters_searches_and_sees_a_structure_contact(live_server, page, 
     ).to_be_visible()
     assert_no_axe_violations(page)
 
-    # Search "déchets": the texts saying "déchet" or "Déchets" are found, the other one is not.
+    # Search "déchets": the texts saying "déchet" or "Déchets" come first; the structure whose topic alone says it
+    # (issue 15: topics are searched, weighted above the description) comes after them.
     page.get_by_label("Rechercher une structure").fill("déchets")
     page.get_by_role("button", name="Rechercher", exact=True).click()
-    expect(page.get_by_role("heading", name="2 structures")).to_be_visible()
+    expect(page.get_by_role("heading", name="3 structures")).to_be_visible()
     expect(page).to_have_url(re.compile(r"q=d%C3%A9chets"))
-    assert sorted(result_names(page)) == ["Recyclerie du Canal", "Tri Sélectif Solidaire"]
+    assert sorted(result_names(page)[:2]) == ["Recyclerie du Canal", "Tri Sélectif Solidaire"]
+    assert result_names(page)[2] == "Réemploi Textile"
     expect(page.get_by_label("Trier par").locator("option:checked")).to_have_text("Pertinence (avec une recherche)")
     assert_no_axe_violations(page)
 
     # The same URL, shared, gives the same list.
     shared = page.url
     page.goto(shared)
-    assert sorted(result_names(page)) == ["Recyclerie du Canal", "Tri Sélectif Solidaire"]
+    assert sorted(result_names(page)) == ["Recyclerie du Canal", "Réemploi Textile", "Tri Sélectif Solidaire"]
 
     page.get_by_role("link", name="Recyclerie du Canal").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Recyclerie du Canal")
@@ -136,6 +141,7 @@ def test_the_filters_collapse_on_a_phone(live_server, browser, directory):
     expect(topic).to_be_hidden()
     assert_no_axe_violations(page)
     toggle.click()
+    page.locator("summary", has_text="Thématiques").click()
     expect(topic).to_be_visible()
     assert_no_axe_violations(page)
     context.close()
@@ -148,13 +154,21 @@ def test_the_filters_work_without_javascript(live_server, browser, directory):
     page = context.new_page()
     page.goto(live_server.url + "/structures/")
     page.locator("summary.directory-filters__toggle").click()
+    page.locator("summary", has_text="Thématiques").click()
     page.get_by_role("checkbox", name="Gestion et valorisation des déchets").check()
     page.get_by_role("button", name="Appliquer les filtres").click()
     expect(page.get_by_role("heading", name="4 structures")).to_be_visible()
     page.get_by_label("Rechercher une structure").fill("déchets")
     page.get_by_role("button", name="Rechercher", exact=True).click()
-    expect(page.get_by_role("heading", name="3 structures")).to_be_visible()
-    assert sorted(result_names(page)) == ["Déchets Verts du Val", "Recyclerie du Canal", "Tri Sélectif Solidaire"]
+    # All four carry the waste topic, which the search reads too; the one named "Déchets…" comes first.
+    expect(page.get_by_role("heading", name="4 structures")).to_be_visible()
+    assert result_names(page)[0] == "Déchets Verts du Val"
+    assert sorted(result_names(page)) == [
+        "Déchets Verts du Val",
+        "Recyclerie du Canal",
+        "Réemploi Textile",
+        "Tri Sélectif Solidaire",
+    ]
     context.close()
 
 

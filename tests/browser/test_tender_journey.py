@@ -66,7 +66,8 @@ def test_structure_finds_a_tender_answers_and_asks_the_buyer_answers(live_server
     expect(page.get_by_role("heading", name="3 appels d'offres")).to_be_visible()
     assert_no_axe_violations(page)
 
-    # By topic.
+    # By topic (its group is a collapsed <details>: open it first).
+    page.locator("summary", has_text="Thématiques").click()
     page.get_by_role("checkbox", name="Gestion et valorisation des déchets").check()
     page.get_by_role("button", name="Appliquer les filtres").click()
     expect(page).to_have_url(re.compile(r"topic=gestion-et-valorisation-des-dechets"))
@@ -149,6 +150,7 @@ def test_the_filters_collapse_on_a_phone_without_javascript(live_server, browser
     expect(toggle).to_be_visible()
     expect(topic).to_be_hidden()
     toggle.click()
+    page.locator("summary", has_text="Thématiques").click()
     expect(topic).to_be_visible()
     topic.check()
     page.get_by_role("button", name="Appliquer les filtres").click()
