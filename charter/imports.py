@@ -143,6 +143,8 @@ def _csv_table(content: bytes) -> list[list[str]]:
             break
         except UnicodeDecodeError:
             continue
+    else:
+        raise ImportFileError(_("Le fichier n'est ni en UTF-8 ni en Windows-1252 : enregistrez-le en CSV UTF-8."))
     first = text.split("\n", 1)[0]
     delimiter = ";" if first.count(";") >= first.count(",") else ","
     return list(csv.reader(io.StringIO(text), delimiter=delimiter))

@@ -209,9 +209,12 @@ def buyer_home(organisation_id: int) -> dict:
         question.deadline = question.tender.questions_deadline or question.tender.bid_deadline
         question.answer_url = _admin("admin:tenders_question_change", question.pk)
         question.deadline_passed = question.deadline <= now
+    from charter.selectors import hours_reported  # the charter's own rule for "achieved hours reported"
+
     awards = list(
-        Award.objects.filter(tender__buyer_id=organisation_id, awarded_on__lte=timezone.localdate(now))
-        .filter(Q(total_hours_achieved__isnull=True) | Q(insertion_hours_achieved__isnull=True))
+        # Active awards only: a replaced one stays as history and is no longer the buyer's to-do (issue 12).
+        Award.objects.filter(tender__buyer_id=organisation_id, is_active=True, awarded_on__lte=timezone.localdate(now))
+        .exclude(hours_reported())
         .annotate(total=Window(Count("pk")))
         .select_related("tender")
         .only("pk", "awarded_on", "winner_name", "tender__title")

@@ -167,6 +167,8 @@ def test_an_xlsx_file_in_chunks(buyer, monkeypatch, django_capture_on_commit_cal
     [
         (b"", "Le fichier est vide."),
         (b"nom;prenom\nA;B", "Colonnes obligatoires absentes"),
+        # Neither UTF-8 nor Windows-1252 (0x81 is undefined there): was an UnboundLocalError, a 500.
+        (b"id;objet\n\x81;x\n", "ni en UTF-8 ni en Windows-1252"),
     ],
 )
 def test_a_file_that_cannot_be_read_says_why(buyer, content, message):

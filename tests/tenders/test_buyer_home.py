@@ -60,6 +60,15 @@ def populate(buyer, n_tenders=3):
     Award.objects.create(
         tender=awarded, winner=structures[0], winner_category="ess", amount=1000, awarded_on=datetime.date(2024, 3, 1)
     )
+    # A replaced award stays as history (inactive): it is no longer a to-do of the buyer's.
+    Award.objects.create(
+        tender=awarded,
+        winner=structures[1],
+        winner_category="ess",
+        amount=900,
+        awarded_on=datetime.date(2024, 2, 1),
+        is_active=False,
+    )
     return tenders, closed
 
 
