@@ -52,21 +52,13 @@ class Built:
     allow_move: bool = False
 
 
-def slot_starts(meetup) -> list[datetime.datetime]:
-    step = datetime.timedelta(minutes=meetup.meeting_minutes)
-    slots, start = [], meetup.starts_at
-    while start + step <= meetup.ends_at:
-        slots.append(start)
-        start += step
-    return slots
-
-
 def build(meetup, *, allow_move: bool = False) -> Built:
     """Read everything the scheduler needs about `meetup` (a fixed number of queries)."""
     from meetups.models import Meeting as MeetingRow
     from meetups.models import MeetingRequest, RegistrationStatus, RequestStatus, Unavailability
+    from meetups.services import meetup_slots
 
-    slots = slot_starts(meetup)
+    slots = meetup_slots(meetup)
     index_of = {start: index for index, start in enumerate(slots)}
     breaks = {
         index
@@ -223,7 +215,7 @@ def propose(built: Built, solution: Solution) -> dict:
         "meetup": built.meetup_id,
         "basis": built.basis,
         "allow_move": built.allow_move,
-        "instance": built.instance.describe(),
+        "instance": describe_instance(built.instance),
         "meetings": [[m.buyer, m.structure, m.slot, m.table] for m in solution.meetings],
         "certificate": solution.certificate.as_dict(),
         "diff": {"added": added, "moved": moved, "removed": removed},
@@ -330,15 +322,36 @@ def schedule_build(*, meetup, by, allow_move: bool = False, time_limit: float | 
         raise services.MeetupError(str(error), code="stale") from error
     result = services.ScheduleResult(
         placed=placed,
-        slots=len(slot_starts(meetup)),
+        slots=len(services.meetup_slots(meetup)),
         tables=meetup.tables or meetup.buyers.count(),
         unplaced=[
             services.Unplaced(request_id=u["request"], structure=u["structure"], buyer=u["buyer"], reason=u["reason"])
             for u in proposal["unplaced"]
         ],
+        certificate=proposal["certificate"],
     )
-    result.certificate = proposal["certificate"]
     return result
+
+
+def describe_instance(instance: Instance) -> str:
+    """The instance in words, for the staff page (Instance.describe is the solver's own, for the bench)."""
+    buyers = len(instance.buyers)
+    structures = len({r.structure for r in instance.requests} | {m.structure for m in instance.pinned})
+    return gettext(
+        "%(participants)d participants (%(buyers)d acheteurs, %(structures)d structures), %(requests)d demandes, "
+        "%(slots)d créneaux (dont %(breaks)d en pause), tables : %(tables)s, %(away)d indisponibilités, "
+        "%(pinned)d rendez-vous fixés"
+    ) % {
+        "participants": buyers + structures,
+        "buyers": buyers,
+        "structures": structures,
+        "requests": len(instance.requests),
+        "slots": instance.slots,
+        "breaks": len(instance.breaks),
+        "tables": gettext("une par acheteur") if instance.tables is None else instance.tables,
+        "away": len(instance.unavailable),
+        "pinned": len(instance.pinned),
+    }
 
 
 def certificate_sentence(certificate: dict) -> str:

@@ -50,6 +50,8 @@ def check_in(
 def check_in_undo(*, meetup: Meetup, buyer: BuyerOrganisation | None = None, registration=None, by) -> None:
     if not perms.can_organise(by):
         raise NotAllowed()
+    if (buyer is None) == (registration is None):  # neither would match, and delete, every buyer's check-in
+        raise ValueError("check_in_undo: give exactly one of buyer, registration")
     who = {"buyer": buyer} if buyer is not None else {"registration": registration}
     CheckIn.objects.filter(meetup=meetup, **who).delete()
 

@@ -65,8 +65,7 @@ def meeting_requests_set(
     registration = Registration.objects.select_for_update(of=("self",)).get(pk=registration.pk)
     if registration.status == RegistrationStatus.CANCELLED:
         raise MeetupError(_("Cette inscription est annulée."), code="cancelled")
-    if meetup.starts_at <= timezone.now():
-        raise MeetupError(_("La rencontre a commencé : les demandes de rendez-vous sont closes."), code="started")
+    _check_open_for_requests(meetup)  # the same rule as the buyers' side: published, not started
     notes = notes or {}
     wanted = {buyer.pk for buyer in buyers}
     attending = set(meetup.buyers.values_list("pk", flat=True))

@@ -5,8 +5,6 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass, field
 
-from django.db import transaction
-
 from meetups.models import (
     Meetup,
 )
@@ -26,6 +24,7 @@ class ScheduleResult:
     slots: int = 0
     tables: int = 0
     unplaced: list[Unplaced] = field(default_factory=list)
+    certificate: dict = field(default_factory=dict)  # the solver's certificate (meetups.scheduling), when it ran
 
 
 def meetup_slots(meetup: Meetup) -> list[datetime.datetime]:
@@ -38,11 +37,11 @@ def meetup_slots(meetup: Meetup) -> list[datetime.datetime]:
     return slots
 
 
-@transaction.atomic
 def schedule_build(*, meetup: Meetup, by, allow_move: bool = False) -> ScheduleResult:
     """Build the schedule now with the optimising scheduler (meetups/scheduling): accepted requests, tables,
     breaks and unavailability; confirmed (pinned) meetings stay unless `allow_move`. Staff normally run it as a
-    Celery task from the schedule page, which shows the difference before applying it; this applies at once."""
+    Celery task from the schedule page, which shows the difference before applying it; this applies at once.
+    Not atomic itself: the solver may run for MEETUPS_SCHEDULE_SECONDS, and applying its result is atomic."""
     from meetups.scheduling.db import schedule_build as optimise_and_apply
 
     return optimise_and_apply(meetup=meetup, by=by, allow_move=allow_move)
