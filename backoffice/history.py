@@ -12,6 +12,7 @@ from collections.abc import Iterable
 
 from django.contrib.auth import get_user_model
 from django.db import models
+from django.db.models import OuterRef, Subquery
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -67,20 +68,27 @@ def entries(records: Iterable) -> list[dict]:
     if not records:
         return []
     model = records[0].instance_type
-    # One query for each object's previous rows that are not in the list (the list may be a page).
+    # Each object's row before the oldest one listed (the list may be a page): two queries for all the objects.
     by_object: dict = {}
     for record in records:
         by_object.setdefault(record.id, []).append(record)
     history_model = type(records[0])
     oldest = {pk: rows[-1] for pk, rows in by_object.items()}
     previous_of_oldest = {}
-    for pk, row in oldest.items():
-        if row.history_type != "+":
-            previous_of_oldest[pk] = (
-                history_model.objects.filter(id=pk, history_date__lt=row.history_date)
-                .order_by("-history_date")
-                .first()
-            )
+    wanted = [row.history_id for row in oldest.values() if row.history_type != "+"]
+    if wanted:
+        previous = (
+            history_model.objects.filter(id=OuterRef("id"), history_date__lt=OuterRef("history_date"))
+            .order_by("-history_date")
+            .values("history_id")[:1]
+        )
+        pairs = list(
+            history_model.objects.filter(history_id__in=wanted)
+            .annotate(previous_id=Subquery(previous))
+            .values_list("id", "previous_id")
+        )
+        rows = history_model.objects.in_bulk([previous_id for _pk, previous_id in pairs if previous_id])
+        previous_of_oldest = {pk: rows.get(previous_id) for pk, previous_id in pairs}
     diffs = []
     user_ids = set()
     for pk, rows in by_object.items():
@@ -95,6 +103,10 @@ def entries(records: Iterable) -> list[dict]:
                     user_ids.update([change.old, change.new])
     user_ids.discard(None)
     users = {user.pk: user for user in get_user_model().objects.filter(pk__in=user_ids)} if user_ids else {}
+    # One label per object (its __str__ may read related rows), not one per entry.
+    labels = {
+        pk: next((str(row.instance) for row in rows if row.history_type != "-"), "") for pk, rows in by_object.items()
+    }
     result = []
     for record, changes in diffs:
         lines = []
@@ -114,7 +126,7 @@ def entries(records: Iterable) -> list[dict]:
                 "author": users.get(record.history_user_id),
                 "action": ACTIONS.get(record.history_type, record.history_type),
                 "changes": lines,
-                "object_label": str(record.instance) if record.history_type != "-" else "",
+                "object_label": labels[record.id] if record.history_type != "-" else "",
             }
         )
     result.sort(key=lambda entry: entry["date"], reverse=True)

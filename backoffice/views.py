@@ -89,7 +89,7 @@ def _review_context(structure: Structure, *, reject_form=None, clarify_form=None
 
 
 def _staff_structure(pk: int) -> Structure:
-    return get_object_or_404(Structure.objects.prefetch_related("topics", "sectors", "areas"), pk=pk)
+    return get_object_or_404(Structure, pk=pk)  # the review page shows no topics, sectors or areas
 
 
 @require_GET

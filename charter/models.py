@@ -11,11 +11,12 @@ from tenders.models import BuyerOrganisation
 class AwardImportQuerySet(models.QuerySet):
     def for_user(self, user):
         """Staff see every import; a buyer their organisation's; anyone else none."""
-        if not user.is_authenticated:
-            return self.none()
-        if getattr(user, "is_platform_staff", False):
+        from tenders import perms  # tenders.perms reads tenders.models, which this app's models may not import first
+
+        if perms.is_platform_staff(user):
             return self.all()
-        return self.filter(buyer__memberships__user=user)
+        organisation_id = perms.buyer_organisation_id(user)
+        return self.filter(buyer_id=organisation_id) if organisation_id is not None else self.none()
 
 
 class AwardImport(models.Model):

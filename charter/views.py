@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from charter import charts, exports, selectors
+from tenders import perms as tender_perms
 from tenders.models import BuyerOrganisation
 
 # Excel (French locale) opens a semicolon-separated UTF-8 file with a BOM without asking anything.
@@ -129,11 +130,8 @@ def buyer(request, slug):
         "figures": data.figures,
         "timeline": charts.cumulative_shares(data.quarters),
         "timeline_narrow": charts.cumulative_shares(data.quarters, charts.NARROW),
-        "can_import": request.user.is_authenticated
-        and (
-            getattr(request.user, "is_platform_staff", False)
-            or organisation.memberships.filter(user=request.user).exists()
-        ),
+        "can_import": tender_perms.is_platform_staff(request.user)
+        or tender_perms.buyer_organisation_id(request.user) == organisation.pk,
     }
     return render(request, "charter/buyer.html", context)
 

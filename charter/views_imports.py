@@ -17,18 +17,17 @@ from django.views.decorators.http import require_http_methods, require_POST
 from charter import imports
 from charter.forms import AwardImportForm
 from charter.models import AwardImport
-from tenders.models import BuyerMembership
+from tenders import perms
 
 
 def _own_organisation(user):
-    membership = BuyerMembership.objects.filter(user=user).select_related("organisation").first()
-    return membership.organisation if membership else None
+    organisation_id = perms.buyer_organisation_id(user)
+    return user.buyer_membership.organisation if organisation_id is not None else None
 
 
 def can_import(user) -> bool:
-    return user.is_authenticated and (
-        getattr(user, "is_platform_staff", False) or BuyerMembership.objects.filter(user=user).exists()
-    )
+    """Staff import for any buyer, a buyer for their own organisation (tenders.perms holds both rules)."""
+    return perms.is_platform_staff(user) or perms.is_buyer(user)
 
 
 def importers_only(view):
@@ -46,7 +45,7 @@ def importers_only(view):
 @require_http_methods(["GET", "POST"])
 def import_new(request):
     """The upload form and the previous imports."""
-    staff = getattr(request.user, "is_platform_staff", False)
+    staff = perms.is_platform_staff(request.user)
     form = AwardImportForm(request.POST or None, request.FILES or None, staff=staff)
     if request.method == "POST" and form.is_valid():
         buyer = form.cleaned_data["buyer"] if staff else _own_organisation(request.user)

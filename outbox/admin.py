@@ -79,22 +79,29 @@ class OutboxEmailAdmin(admin.ModelAdmin):
             queryset = queryset.defer("body_text", "body_html", "headers", "secret_values")
         return queryset
 
+    @staticmethod
+    def _masked(obj) -> dict:
+        """The masked text, HTML and headers, computed once per row for the three fields that show them."""
+        if not hasattr(obj, "_masked_parts"):
+            obj._masked_parts = masked(obj)
+        return obj._masked_parts
+
     @admin.display(description=_("texte"))
     def masked_body_text(self, obj):
         if obj.body_purged_at:
             return _("Contenu effacé après le délai de conservation.")
-        return format_html('<pre class="outbox-body">{}</pre>', masked(obj)["body_text"])
+        return format_html('<pre class="outbox-body">{}</pre>', self._masked(obj)["body_text"])
 
     @admin.display(description=_("HTML (source)"))
     def masked_body_html(self, obj):
-        body = masked(obj)["body_html"]
+        body = self._masked(obj)["body_html"]
         if not body:
             return "—"
         return format_html('<pre class="outbox-body">{}</pre>', body)
 
     @admin.display(description=_("en-têtes"))
     def masked_headers(self, obj):
-        headers = masked(obj)["headers"]
+        headers = self._masked(obj)["headers"]
         if not headers:
             return "—"
         return format_html(

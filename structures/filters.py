@@ -15,7 +15,7 @@ from django import forms
 from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from structures.categories import category_choices, category_expression
+from structures.categories import category_choices
 from structures.models import (
     Area,
     Headcount,
@@ -131,12 +131,8 @@ class StructureFilter(django_filters.FilterSet):
         return queryset.filter(Exists(links))
 
     def filter_category(self, queryset, name, value):
-        # The platform's one rule (structures.categories): ESS by legal form or ESUS accreditation, TPE/PME by size.
-        return (
-            queryset.alias(counted_category=category_expression()).filter(counted_category__in=value)
-            if value
-            else queryset
-        )
+        # The generated column is the platform's one rule (structures.categories): ESS by legal form or ESUS, size.
+        return queryset.filter(category__in=value) if value else queryset
 
     def filter_legal_form(self, queryset, name, value):
         return queryset.filter(legal_form__in=value) if value else queryset

@@ -308,7 +308,7 @@ class RejectionForm(forms.Form):
     reason = forms.CharField(
         label=_("Motif du refus"),
         max_length=2000,
-        help_text=_("Envoyé tel quel aux administrateurs de la structure : dites ce qu'ils peuvent corriger."),
+        help_text=_("Envoyé tel quel aux membres de la structure : dites ce qu'ils peuvent corriger."),
         error_messages={"required": _("Indiquez le motif du refus.")},
         widget=forms.Textarea(attrs={"rows": 4}),
     )

@@ -191,15 +191,6 @@ class StructureQuerySet(models.QuerySet):
             return self.none()
         return self.filter(memberships__user=user, memberships__role=Membership.Role.ADMIN)
 
-    def eligible_for(self, reserved: str):
-        """Structures that may bid on a lot reserved under `reserved` (a ReservedMarket value)."""
-        field = {
-            ReservedMarket.L2113_12: "eligible_l2113_12",
-            ReservedMarket.L2113_13: "eligible_l2113_13",
-            ReservedMarket.L2113_15: "eligible_l2113_15",
-        }.get(reserved)
-        return self.filter(**{field: True}) if field else self.all()
-
 
 def _rule(name: str, *args):
     """A rule of structures.categories, read when the Structure class is built (imported here, not at the top:

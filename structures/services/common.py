@@ -39,18 +39,6 @@ def _staff_recipients() -> list[User]:
     return list(User.objects.filter(groups__name=STAFF_GROUP, is_active=True).order_by("pk"))
 
 
-def _email_admins(*, structure: Structure, template: str, kind: str, context: dict[str, Any]) -> int:
-    admins = _admins(structure)
-    for admin in admins:
-        queue_email(
-            to=admin.email,
-            template=template,
-            kind=kind,
-            context={"structure": structure, "recipient": admin, **context},
-        )
-    return len(admins)
-
-
 def _members(structure: Structure) -> list[User]:
     return list(
         User.objects.filter(structure_memberships__structure=structure, is_active=True).order_by("pk").distinct()

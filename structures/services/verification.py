@@ -49,7 +49,7 @@ def structure_reject(*, structure: Structure, by: User, reason: str) -> Structur
     reason = (reason or "").strip()
     if not reason:
         raise StructureError(
-            _("Indiquez le motif du refus : il est envoyé aux administrateurs de la structure."),
+            _("Indiquez le motif du refus : il est envoyé aux membres de la structure."),
             code="reason_required",
         )
     locked = _authored(_lock(structure), by)
