@@ -45,6 +45,8 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "django_filters",
+    "rest_framework",
+    "drf_spectacular",
     "ess2024",
     "accounts",
     "outbox",
@@ -55,6 +57,9 @@ INSTALLED_APPS = [
     "charter",
     "simple_history",
     "backoffice",
+    "geo",
+    "shortlists",
+    "api",
 ]
 
 MIDDLEWARE = [

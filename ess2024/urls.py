@@ -12,6 +12,8 @@ from ess2024 import views
 
 urlpatterns = [
     path("i18n/setlang/", set_language, name="set_language"),
+    # The open API is not translated: one address per resource, whatever the language (issue 14).
+    path("api/", include("api.urls")),
 ]
 
 urlpatterns += i18n_patterns(
@@ -30,6 +32,7 @@ urlpatterns += i18n_patterns(
     path("alertes/", include("matching.urls")),
     path("rencontres/", include("meetups.urls")),
     path("charte/", include("charter.urls")),
+    path("listes/", include("shortlists.urls")),
     # The admin's own login page is replaced by allauth's (rate-limited, email verification enforced).
     path("admin/login/", views.admin_login_redirect),
     path("admin/", admin.site.urls),

@@ -23,6 +23,7 @@ class Topic(models.Model):
     """One of the charter's 18 strategic purchase topics (editable by staff)."""
 
     name = models.CharField(_("nom"), max_length=120, unique=True)
+    name_en = models.CharField(_("nom en anglais"), max_length=120, blank=True)
     slug = models.SlugField(_("identifiant"), max_length=120, unique=True)
     position = models.PositiveSmallIntegerField(_("ordre"), default=0)
     is_active = models.BooleanField(_("actif"), default=True)
@@ -40,6 +41,7 @@ class Sector(models.Model):
     """An ESS sector of activity (environment, responsible consumption, …), editable by staff."""
 
     name = models.CharField(_("nom"), max_length=120, unique=True)
+    name_en = models.CharField(_("nom en anglais"), max_length=120, blank=True)
     slug = models.SlugField(_("identifiant"), max_length=120, unique=True)
     position = models.PositiveSmallIntegerField(_("ordre"), default=0)
 
@@ -62,6 +64,7 @@ class Area(models.Model):
 
     code = models.CharField(_("code"), max_length=5, unique=True, help_text=_("Code INSEE, ou FR pour la France."))
     name = models.CharField(_("nom"), max_length=80)
+    name_en = models.CharField(_("nom en anglais"), max_length=80, blank=True)
     kind = models.CharField(_("type"), max_length=16, choices=Kind.choices)
     parent = models.ForeignKey(
         "self",

@@ -1,0 +1,4 @@
+"""URL map of the api app."""
+
+app_name = "api"
+urlpatterns = []

@@ -1,0 +1,4 @@
+"""URL map of the shortlists app."""
+
+app_name = "shortlists"
+urlpatterns = []
