@@ -24,7 +24,8 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
-BENCH_DATABASE = "ess2024_bench"
+# BENCH_DATABASE_NAME lets parallel work measure on separate databases (one migrating does not drop the other's).
+BENCH_DATABASE = os.environ.get("BENCH_DATABASE_NAME", "ess2024_bench")
 STAMPS = PROJECT_DIR / ".data" / "bench-db"
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/ess2024"
 
@@ -68,6 +69,7 @@ def setup_django(*, verbose: bool = True) -> None:
     source = os.environ.get("DATABASE_URL") or DEFAULT_DATABASE_URL
     url = _bench_url(source)
     key = "embedded" if "pg" in os.environ.get("ESS2024_EMBEDDED", "").split(",") else _bench_url(source)
+    key = f"{key}|{BENCH_DATABASE}"
     STAMPS.mkdir(parents=True, exist_ok=True)
     stamp = STAMPS / hashlib.sha256(key.encode()).hexdigest()[:16]
     digest = _migrations_digest()
