@@ -3,16 +3,17 @@
 The view binds `ContactForm`; a valid message goes to `send_contact_message`, which queues one email per recipient:
 CONTACT_EMAIL when set, otherwise every active member of the staff group. The email's Reply-To is the visitor's
 address, so staff answer with their mail client. Two guards against abuse: a honeypot field that people never see
-(a robot that fills it is told "sent" and nothing is queued) and CONTACT_RATE_PER_HOUR messages per IP address.
+(a robot that fills it is told "sent" and nothing is queued), and allauth's rate limit
+ACCOUNT_RATE_LIMITS["contact"] per client address.
 """
 
 from __future__ import annotations
 
 import logging
 
+from allauth.core import ratelimit
 from django import forms
 from django.conf import settings
-from django.core.cache import cache
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
@@ -20,8 +21,6 @@ from accounts.models import STAFF_GROUP, User
 from outbox.services import queue_email
 
 logger = logging.getLogger(__name__)
-
-RATE_WINDOW_SECONDS = 3600
 
 
 class ContactForm(forms.Form):
@@ -73,16 +72,13 @@ def recipients() -> list[str]:
     )
 
 
-def rate_limited(ip: str) -> bool:
-    """Count one message from `ip`; True once it has sent CONTACT_RATE_PER_HOUR within the hour."""
-    key = f"contact-form:{ip}"
-    cache.add(key, 0, RATE_WINDOW_SECONDS)
-    try:
-        sent = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, RATE_WINDOW_SECONDS)
-        sent = 1
-    return sent > settings.CONTACT_RATE_PER_HOUR
+def rate_limited(request) -> bool:
+    """Count one message; True once this client sent ACCOUNT_RATE_LIMITS["contact"] within its window.
+
+    allauth's limiter finds the client's address the way login and sign-up do (ALLAUTH_TRUSTED_PROXY_COUNT behind a
+    proxy), instead of REMOTE_ADDR, which is the proxy's own address in production.
+    """
+    return not ratelimit.consume(request, action="contact")
 
 
 @transaction.atomic

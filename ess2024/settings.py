@@ -157,7 +157,11 @@ ACCOUNT_RATE_LIMITS = {
     "confirm_email": "1/3m/key",
     # Wrong passwords on the account-deletion form (accounts/forms.py AccountDeleteForm), counted per account.
     "delete_account_failed": "5/15m/user",
+    # The contact form (ess2024/contact.py), per client address.
+    "contact": "5/h/ip",
 }
+# Behind a reverse proxy, how many X-Forwarded-For hops to trust when finding the client's address (rate limits).
+ALLAUTH_TRUSTED_PROXY_COUNT = env.int("ALLAUTH_TRUSTED_PROXY_COUNT", default=0)
 
 # Internationalisation: French first, English available.
 LANGUAGE_CODE = "fr"
@@ -228,8 +232,6 @@ LEGAL_PUBLISHER = env.str(
 LEGAL_PUBLICATION_DIRECTOR = env.str("LEGAL_PUBLICATION_DIRECTOR", default="")
 LEGAL_HOST = env.str("LEGAL_HOST", default="")
 CONTACT_EMAIL = env.str("CONTACT_EMAIL", default="")
-# Contact form messages accepted per IP address and hour (the rest get a French "try again later").
-CONTACT_RATE_PER_HOUR = 5
 
 # Celery: Redis broker; tasks are queued only once the transaction commits.
 REDIS_URL = env.str("REDIS_URL", default="")

@@ -36,7 +36,7 @@ def contact(request):
     """The contact form: a question to Les Canaux staff, sent through the outbox (ess2024/contact.py)."""
     form = contact_service.ContactForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        if contact_service.rate_limited(request.META.get("REMOTE_ADDR", "")):
+        if contact_service.rate_limited(request):
             form.add_error(
                 None, _("Vous avez déjà envoyé plusieurs messages en peu de temps. Réessayez dans une heure.")
             )

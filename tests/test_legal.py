@@ -110,7 +110,7 @@ def test_a_robot_filling_the_honeypot_is_thanked_and_nothing_is_sent(client, set
 
 def test_contact_form_is_rate_limited_per_address(client, settings):
     settings.CONTACT_EMAIL = "contact@ess2024.example.org"
-    settings.CONTACT_RATE_PER_HOUR = 2
+    settings.ACCOUNT_RATE_LIMITS = {"contact": "2/h/ip"}  # the test settings turn rate limits off
 
     for _ in range(2):
         client.post(reverse("contact"), CONTACT)
