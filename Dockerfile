@@ -31,5 +31,10 @@ RUN SECRET_KEY=build-only-not-used-at-run-time python manage.py collectstatic --
 USER ess2024
 EXPOSE 8000
 
+# /sante/ (ess2024/health.py): the database, the Redis cache and the Celery broker reachable. The probe asks over
+# plain HTTP with `X-Forwarded-Proto: https` (what the TLS proxy sends, so SECURE_SSL_REDIRECT does not answer 301)
+# and the first ALLOWED_HOSTS entry as Host. The worker and beat containers of docker-compose replace it.
+HEALTHCHECK --interval=15s --timeout=8s --start-period=30s --retries=3 CMD ["python", "-m", "ess2024.health", "8000"]
+
 CMD ["gunicorn", "ess2024.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", \
      "--access-logfile", "-", "--forwarded-allow-ips", "*"]

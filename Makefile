@@ -14,13 +14,14 @@ DEV := DJANGO_SETTINGS_MODULE=ess2024.settings_dev
 PYTEST_ARGS ?=
 BENCH ?=
 
-.PHONY: help venv run serve test lint fmt bench services-stop clean-data
+.PHONY: help venv run serve test lint fmt bench loadtest services-stop clean-data
 
 help:
 	@echo "make run    — installe tout et sert le site sur http://127.0.0.1:8000 avec des données de démo"
 	@echo "make test   — installe tout et lance la suite de tests complète"
 	@echo "make lint   — ruff check, ruff format --check, makemigrations --check"
 	@echo "make bench  — lance les mesures de performance (bench/results.json)"
+	@echo "make loadtest — test de charge Locust (100 utilisateurs, 60 s) contre gunicorn en réglages de production"
 	@echo "Sans DATABASE_URL (ou REDIS_URL), un serveur privé est lancé depuis .venv, ses données dans .data/."
 
 $(VENV)/.installed: pyproject.toml
@@ -61,6 +62,11 @@ serve: venv
 # Redis too: bench_notify runs real Celery worker processes.
 bench: venv
 	$(SERVICES) --postgres --redis -- $(PY) -m bench $(BENCH)
+
+# Locust headless against gunicorn (production settings) on the demo data; LOADTEST_USERS, LOADTEST_SECONDS,
+# LOADTEST_SPAWN_RATE, LOADTEST_WORKERS change it (bench/loadtest/run.py). Figures load.* go to bench/results.json.
+loadtest: venv
+	$(SERVICES) --postgres --redis -- $(PY) -m bench.loadtest.run
 
 # Stops private servers left running (after a kill -9, say); clean-data also deletes their data.
 services-stop: venv

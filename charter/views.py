@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from charter import charts, exports, selectors
+from ess2024 import fragment_cache
 from tenders import perms as tender_perms
 from tenders.models import BuyerOrganisation
 
@@ -36,8 +37,20 @@ def _sort(request) -> str:
 def index(request):
     """How far both targets are met: overall, over time, per buyer and per winner category."""
     sort = _sort(request)
+    parts = fragment_cache.get_or_render(
+        "charter.index",
+        scopes=[fragment_cache.CHARTER],
+        extra=[sort],
+        render=lambda: {
+            "body": fragment_cache.render_fragment("charter/index.html#body", _index_context(sort), request)
+        },
+    )
+    return render(request, "charter/index.html", {"parts": parts})
+
+
+def _index_context(sort: str) -> dict:
     overview = selectors.overview(buyer_sort=sort)
-    context = {
+    return {
         "overview": overview,
         "figures": overview.figures,
         "value_target": selectors.VALUE_TARGET,
@@ -52,7 +65,6 @@ def index(request):
             ("heures", _("part des heures d'insertion")),
         ],
     }
-    return render(request, "charter/index.html", context)
 
 
 # A cell starting with one of these is a formula for a spreadsheet: prefixed with an apostrophe it stays text.

@@ -89,6 +89,7 @@ def dispatch_tender(*, tender_id: int) -> list[int]:
         if dispatch.finished_at is None:
             side = TenderSide.load(tender)
             matched, written = _write_match_notifications(side)
+            written += write_invitation_notifications(tender, topic_ids=side.topics)
             written += _write_saved_search_notifications(side)
             dispatch.matched_count = matched
             dispatch.notification_count = written
@@ -158,6 +159,44 @@ def _write_match_notifications(side: TenderSide) -> tuple[int, int]:
         )
     Notification.objects.bulk_create(notifications.values(), batch_size=INSERT_BATCH, ignore_conflicts=True)
     return len(structures), len(notifications)
+
+
+def write_invitation_notifications(tender: Tender, *, topic_ids: Iterable[int] | None = None) -> int:
+    """Notify the members of the structures of the lists the buyer invited to the tender (shortlists app), unless
+    already told (the (tender, user) constraint). Send-time screening applies as for a match (structure opted out or
+    "pas intéressé", person unsubscribed, topics ignored). Called by dispatch_tender, and by shortlists when a list is
+    invited to a tender already dispatched. -> notifications written"""
+    from structures.models import Membership
+
+    topic_ids = list(TenderSide.load(tender).topics if topic_ids is None else topic_ids)
+    members = (
+        Membership.objects.filter(
+            structure__shortlist_entries__shortlist__invitations__tender=tender,
+            structure__archived_at__isnull=True,
+            user__is_active=True,
+        )
+        .exclude(Exists(Notification.objects.filter(tender=tender, user=OuterRef("user"))))
+        .order_by("structure_id", "user_id")
+        .values_list("structure_id", "user_id", "user__notification_preference__frequency")
+    )
+    reasons = [
+        _("Invitée par l'acheteur : %(buyer)s vous a choisie pour cet appel d'offres.") % {"buyer": tender.buyer.name}
+    ]
+    notifications: dict[int, Notification] = {}
+    for structure_id, user_id, frequency in members.iterator(chunk_size=2000):
+        if user_id in notifications or frequency == Frequency.NONE:
+            continue
+        notifications[user_id] = Notification(
+            tender_id=tender.pk,
+            user_id=user_id,
+            structure_id=structure_id,
+            source=Notification.Source.MATCH,
+            channel=frequency or Frequency.IMMEDIATE,
+            reasons=reasons,
+            topic_ids=topic_ids,
+        )
+    Notification.objects.bulk_create(notifications.values(), batch_size=INSERT_BATCH, ignore_conflicts=True)
+    return len(notifications)
 
 
 def saved_search_finds(querystring: str, tender: Tender, *, structure=None) -> bool:
@@ -272,7 +311,24 @@ def tender_facts(tender: Tender, *, now: datetime.datetime) -> dict:
         "url": tender_url(tender),
         "deadline": deadline_text(tender.bid_deadline, now=now),
         "value": format_euros(tender.estimated_value) if tender.estimated_value is not None else "",
+        # Reference data in the email's language (English names on English emails, issue 15 item 3).
+        "topics": ", ".join(str(topic) for topic in tender.topics.all()),
+        "places": ", ".join(str(place) for place in tender.places.all()),
     }
+
+
+def _facts_by_tender(rows: Iterable, *, now: datetime.datetime) -> dict[int, dict]:
+    """tender id -> tender_facts, computed once per tender of the rows (which select_related their tender)."""
+    facts: dict[int, dict] = {}
+    for row in rows:
+        if row.tender_id not in facts:
+            facts[row.tender_id] = tender_facts(row.tender, now=now)
+    return facts
+
+
+# What differs between two alerts about the same tender (outbox.services.EmailBatch): the rest is rendered once.
+PERSONAL_VALUES = ("first_name", "unsubscribe_url", "tender.structure")
+REMINDER_PERSONAL_VALUES = ("first_name", "unsubscribe_url", "structure")
 
 
 def tender_item(notification: Notification, *, now: datetime.datetime, facts: dict | None = None) -> dict:
@@ -334,7 +390,7 @@ def deliver_notifications(notification_ids: list[int]) -> dict[str, int]:
         skips = screen(rows, now=now)
         to_send = [row for row in rows if row.pk not in skips]
         preferences_url = site_url("matching:preferences")
-        facts = {row.tender_id: tender_facts(row.tender, now=now) for row in to_send}
+        facts = _facts_by_tender(to_send, now=now)
         items = []
         for row in to_send:
             context, headers = _personal(row.user, preferences_url)
@@ -343,10 +399,13 @@ def deliver_notifications(notification_ids: list[int]) -> dict[str, int]:
                     "to": row.user.email,
                     "template": "matching/emails/tender",
                     "context": {**context, "tender": tender_item(row, now=now, facts=facts[row.tender_id])},
+                    # Rendered once per tender (and reasons) for the chunk, then these values put in place.
+                    "personal": PERSONAL_VALUES,
                     "headers": headers,
                     "dedupe_key": f"notif:{row.tender_id}:{row.user_id}",
                     "kind": "tender_match" if row.source == Notification.Source.MATCH else "tender_search",
                     "language": "fr",
+                    "sensitive": True,  # its one-click unsubscribe link (outbox/redaction.py would find it too)
                 }
             )
         queue_emails(items)
@@ -487,7 +546,7 @@ def _remind(batch: list[tuple[int, int, int]], now: datetime.datetime) -> int:
         if not reminders:
             return 0
         preferences_url = site_url("matching:preferences")
-        facts = {reminder.tender_id: tender_facts(reminder.tender, now=now) for reminder in reminders}
+        facts = _facts_by_tender(reminders, now=now)
         items = []
         for reminder in reminders:
             context, headers = _personal(reminder.user, preferences_url)
@@ -500,6 +559,7 @@ def _remind(batch: list[tuple[int, int, int]], now: datetime.datetime) -> int:
                         "structure": reminder.structure.name,
                         "tender": facts[reminder.tender_id],
                     },
+                    "personal": REMINDER_PERSONAL_VALUES,
                     "headers": headers,
                     "dedupe_key": f"reminder:{reminder.tender_id}:{reminder.user_id}",
                     "kind": "tender_reminder",

@@ -26,19 +26,21 @@ Score, 0–100, computed in the database so that ranking happens there:
 * verified structure 10 ................................................................................ ≤ 10
 
 Both directions annotate the same `m_*` values and share the score expression and the reason builder:
-`structures_matching(tender)` (one query over all structures: literal id lists computed from the tender, and
-uncorrelated `IN (subquery)` tests that PostgreSQL hashes once) and `tenders_for_structure(structure)` (open
-tenders, with small per-tender subqueries). The reasons are formatted in Python from the annotated values of the
-rows already fetched.
+`structures_matching(tender)` (one grouped query: the M2M through tables joined once each on the tender's topics and
+covering areas, read by index-only scans, and two aggregates per structure from which every `m_*` value follows)
+and `tenders_for_structure(structure)` (open tenders, with small per-tender subqueries). The reasons are formatted
+in Python from the annotated values of the rows already fetched.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from django.contrib.postgres.aggregates import ArrayAgg
 from django.contrib.postgres.expressions import ArraySubquery
 from django.contrib.postgres.fields import ArrayField
 from django.db.models import (
@@ -52,6 +54,7 @@ from django.db.models import (
     F,
     Func,
     IntegerField,
+    Min,
     OuterRef,
     Q,
     QuerySet,
@@ -64,7 +67,7 @@ from django.db.models.functions import Coalesce, Least
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from structures.categories import eligible_markets, eligible_q
+from structures.categories import ELIGIBILITY_FIELDS, eligible_markets, eligible_q
 from structures.models import (
     TURNOVER_CEILING,
     Area,
@@ -102,6 +105,27 @@ MATCH_FIELDS = [
     "m_lot_ids",
 ]
 
+# The Structure fields `structures_matching` loads (the others are deferred: reading thousands of descriptions,
+# addresses and contacts the matching never shows cost more than the query itself). `.values()` ignores this.
+MATCH_LOADED_FIELDS = [
+    "id",
+    "name",
+    "slug",
+    "legal_form",
+    "esus_accredited",
+    "category",
+    "eligible_l2113_12",
+    "eligible_l2113_13",
+    "eligible_l2113_15",
+    "postcode",
+    "city",
+    "turnover",
+    "insertion_hours_per_year",
+    "verification_status",
+    "matching_opt_out",
+    "archived_at",
+]
+
 _MONEY = DecimalField(max_digits=14, decimal_places=2)
 _IDS = ArrayField(BigIntegerField())
 
@@ -133,19 +157,25 @@ def _bool(condition: Q) -> ExpressionWrapper:
 
 
 class _Formula(Func):
-    """A small SQL formula whose placeholders {0}, {1}… are the compiled expressions, each used once, in order."""
+    """A small SQL formula whose placeholders {0}, {1}… are the compiled expressions (each may appear more than once:
+    its parameters are repeated in the order the placeholders appear)."""
+
+    _PLACEHOLDER = re.compile(r"\{(\d+)\}")
 
     def __init__(self, formula: str, *expressions, output_field):
         super().__init__(*expressions, output_field=output_field)
         self.formula = formula
 
     def as_sql(self, compiler, connection, **extra_context):
-        parts, params = [], []
-        for expression in self.get_source_expressions():
-            sql, expression_params = compiler.compile(expression)
-            parts.append(sql)
+        compiled = [compiler.compile(expression) for expression in self.get_source_expressions()]
+        params: list = []
+
+        def part(match: re.Match) -> str:
+            sql, expression_params = compiled[int(match.group(1))]
             params.extend(expression_params)
-        return self.formula.format(*parts), params
+            return sql
+
+        return self._PLACEHOLDER.sub(part, self.formula), params
 
 
 def _score_expression() -> Any:
@@ -211,9 +241,12 @@ class AreaInfo:
 
 
 def _areas() -> dict[int, AreaInfo]:
+    # Names in the active language (str(): the English name on English pages, issue 15 item 3).
     return {
-        row[0]: AreaInfo(*row)
-        for row in Area.objects.order_by("position", "code").values_list("id", "name", "kind", "parent_id", "position")
+        area.pk: AreaInfo(area.pk, str(area), area.kind, area.parent_id, area.position)
+        for area in Area.objects.order_by("position", "code").only(
+            "id", "name", "name_en", "kind", "parent_id", "position"
+        )
     }
 
 
@@ -403,14 +436,6 @@ StructureTopic = Structure.topics.through
 StructureArea = Structure.areas.through
 
 
-def _has_topic(topic_id: int) -> Q:
-    return Q(pk__in=StructureTopic.objects.filter(topic_id=topic_id).values("structure_id"))
-
-
-def _has_area(area_ids: Iterable[int]) -> Q:
-    return Q(pk__in=StructureArea.objects.filter(area_id__in=list(area_ids)).values("structure_id"))
-
-
 def _eligible(reserved: str) -> Q | None:
     """None when the lot is open to everyone, else the eligibility test."""
     return eligible_q(reserved) if reserved else None
@@ -437,13 +462,12 @@ class TenderSide:
         }
         own = set(Tender.topics.through.objects.filter(tender_id=tender.pk).values_list("topic_id", flat=True))
         all_topics = own | {lot.topic_id for lot in lots.values()}
-        topics = dict(Topic.objects.filter(pk__in=all_topics).order_by("position", "name").values_list("id", "name"))
+        topics = {
+            topic.pk: str(topic)
+            for topic in Topic.objects.filter(pk__in=all_topics).order_by("position", "name").only("name", "name_en")
+        }
         places = list(Tender.places.through.objects.filter(tender_id=tender.pk).values_list("area_id", flat=True))
         return cls(tender=tender, own_topic_ids=own, lots=lots, place_ids=places, topics=topics, areas=_areas())
-
-    def _lot_open(self, lot: LotInfo) -> Q:
-        eligible = _eligible(lot.reserved)
-        return _has_topic(lot.topic_id) & eligible if eligible is not None else _has_topic(lot.topic_id)
 
     def _reservations(self, topic_id: int) -> list[str] | None:
         """The reserved kinds one must be eligible for to serve this topic of the tender (None: open to all)."""
@@ -453,36 +477,37 @@ class TenderSide:
             return None
         return sorted({lot.reserved for lot in self.lots.values() if lot.topic_id == topic_id})
 
-    def _serves(self, topic_id: int, *, prefix: str = "") -> Q:
-        """The structure serves this topic of the tender (for a lot topic: a lot open to it).
-
-        With `prefix="structure__"`, the same test written on StructureTopic rows (for one semi-join).
-        """
+    def _serving_row(self, topic_id: int) -> Q:
+        """A StructureTopic row (joined as `topics`) through which the structure serves this topic of the tender:
+        the topic itself, and for a topic only reserved lots have, eligibility for one of their kinds."""
         kinds = self._reservations(topic_id)
-        if prefix:
-            condition = Q(topic_id=topic_id)
-        else:
-            condition = _has_topic(topic_id)
+        condition = Q(topics=topic_id)
         if kinds is None:
             return condition
         eligible = Q()
         for kind in kinds:
-            eligible |= eligible_q(kind, prefix)
+            eligible |= eligible_q(kind)
         return condition & eligible
 
     def queryset(self, base: QuerySet | None = None) -> QuerySet:
+        """The matching structures, best first: ONE join per M2M table, restricted to the rows that count, grouped.
+
+        The rules are a single `filter()`: the topics join keeps only the rows through which the structure serves a
+        topic of the tender, the areas join only the areas covering a place, so PostgreSQL starts from those few
+        index ranges and joins the structures by primary key. The `m_*` values are read from two aggregates per
+        structure — the array of its serving topics (`ARRAY_AGG`) and the rank of its best covering area (`MIN`) —
+        that PostgreSQL computes once per group however often the score refers to them (identical aggregates are
+        shared), instead of a hashed subquery per topic and per reference.
+        """
         base = Structure.objects.all() if base is None else base
         if not self.topics:
             return base.none()
-        serves = {topic_id: self._serves(topic_id) for topic_id in self.topics}
-        serving_rows = Q()
+        serving = Q()
         for topic_id in self.topics:
-            serving_rows |= self._serves(topic_id, prefix="structure__")
-        # One semi-join: PostgreSQL starts from the (few) structures serving these topics.
-        topic_rule = Q(pk__in=StructureTopic.objects.filter(serving_rows).values("structure_id"))
-
+            serving |= self._serving_row(topic_id)
         rules = (
-            topic_rule
+            Q(topics__in=list(self.topics))  # implied by `serving`, stated as one range for an index-only scan
+            & serving
             & Q(archived_at__isnull=True, matching_opt_out=False)
             & ~Q(verification_status=VerificationStatus.REJECTED)
         )
@@ -492,18 +517,38 @@ class TenderSide:
             for kind in sorted(reserved_kinds):
                 any_eligible |= _eligible(kind)
             rules &= any_eligible
-
         covering = structure_areas_covering(self.place_ids, self.areas)
         if self.place_ids:
-            rules &= _has_area(covering)
-        by_level: dict[int, list[int]] = {}
-        for area_id, level in covering.items():
-            by_level.setdefault(level, []).append(area_id)
-        area_order = sorted(covering, key=lambda pk: (-covering[pk], self.areas[pk].position))
+            rules &= Q(areas__in=sorted(covering))
 
-        lot_open = {lot.id: self._lot_open(lot) for lot in self.lots.values()}
+        served = ArrayAgg("topics", default=None)  # the topics it serves (its filtered join rows)
+
+        def has_topic(topic_id: int) -> _Formula:
+            return _Formula(f"({int(topic_id)} = ANY({{0}}))", served, output_field=BooleanField())
+
+        def lot_open(lot: LotInfo) -> Any:
+            condition = has_topic(lot.topic_id)
+            if lot.reserved:
+                condition = _Formula(
+                    "({0} AND {1})", condition, F(ELIGIBILITY_FIELDS[lot.reserved]), output_field=BooleanField()
+                )
+            return condition
+
+        if self.place_ids:
+            area_order = sorted(covering, key=lambda pk: (-covering[pk], self.areas[pk].position))
+            ids = ",".join(str(int(pk)) for pk in area_order)
+            levels = ",".join(str(covering[pk]) for pk in area_order)
+            best = Min(
+                _Formula(f"ARRAY_POSITION(ARRAY[{ids}]::bigint[], {{0}})", F("areas"), output_field=IntegerField())
+            )
+            area_level = _Formula(f"(ARRAY[{levels}]::integer[])[{{0}}]", best, output_field=IntegerField())
+            area_id = _Formula(f"(ARRAY[{ids}]::bigint[])[{{0}}]", best, output_field=BigIntegerField())
+        else:
+            area_level = Value(0, output_field=IntegerField())
+            area_id = Value(None, output_field=BigIntegerField())
+
         values = [
-            Case(When(lot_open[lot.id], then=Value(lot.estimated_value)), output_field=_MONEY)
+            Case(When(lot_open(lot), then=Value(lot.estimated_value)), output_field=_MONEY)
             for lot in self.lots.values()
             if lot.estimated_value is not None
         ]
@@ -512,7 +557,7 @@ class TenderSide:
             ref_value = Coalesce(ref_value, Value(self.tender.estimated_value), output_field=_MONEY)
         clause_hours = _least(
             [
-                Case(When(lot_open[lot.id], then=Value(lot.insertion_hours)), output_field=IntegerField())
+                Case(When(lot_open(lot), then=Value(lot.insertion_hours)), output_field=IntegerField())
                 for lot in self.lots.values()
                 if lot.insertion_hours
             ],
@@ -521,27 +566,19 @@ class TenderSide:
 
         return (
             base.filter(rules)
-            .defer("search_vector")
+            .only(*MATCH_LOADED_FIELDS)
             .annotate(
-                m_topic_ids=_IdArray(*[Case(When(q, then=Value(pk))) for pk, q in serves.items()]),
+                m_topic_ids=_IdArray(*[Case(When(has_topic(pk), then=Value(pk))) for pk in self.topics]),
                 m_topic_total=Value(len(self.topics), output_field=IntegerField()),
-                m_area_level=Case(
-                    *[When(_has_area(by_level[level]), then=Value(level)) for level in sorted(by_level, reverse=True)],
-                    default=Value(0),
-                    output_field=IntegerField(),
-                ),
-                m_area_id=Case(
-                    *[When(_has_area([pk]), then=Value(pk)) for pk in area_order],
-                    default=Value(None),
-                    output_field=BigIntegerField(),
-                ),
+                m_area_level=area_level,
+                m_area_id=area_id,
                 m_no_places=Value(not self.place_ids, output_field=BooleanField()),
                 m_ref_value=ref_value,
                 m_ceiling=_ceiling_expression(),
                 m_clause_hours=clause_hours,
                 m_capacity=F("insertion_hours_per_year"),
                 m_verified=_bool(Q(verification_status=VerificationStatus.VERIFIED)),
-                m_lot_ids=_IdArray(*[Case(When(q, then=Value(pk))) for pk, q in lot_open.items()]),
+                m_lot_ids=_IdArray(*[Case(When(lot_open(lot), then=Value(lot.id))) for lot in self.lots.values()]),
             )
             .annotate(match_score=_score_expression())
             .order_by("-match_score", "pk")
@@ -556,7 +593,10 @@ class TenderSide:
 
 
 def structures_matching(tender: Tender) -> QuerySet[Structure]:
-    """The structures that match `tender`, best first, annotated with `match_score` (0–100) and the `m_*` values."""
+    """The structures that match `tender`, best first, annotated with `match_score` (0–100) and the `m_*` values.
+
+    Instances load MATCH_LOADED_FIELDS only (the others are deferred); `.values(...)` reads whatever it names.
+    """
     return TenderSide.load(tender).queryset()
 
 
@@ -593,7 +633,9 @@ class StructureSide:
             ),
             area_ids=list(StructureArea.objects.filter(structure_id=structure.pk).values_list("area_id", flat=True)),
             eligible=eligible_markets(legal_form=structure.legal_form, esus_accredited=structure.esus_accredited),
-            topics=dict(Topic.objects.order_by("position", "name").values_list("id", "name")),
+            topics={
+                topic.pk: str(topic) for topic in Topic.objects.order_by("position", "name").only("name", "name_en")
+            },
             areas=_areas(),
         )
 

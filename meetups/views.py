@@ -10,6 +10,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from ess2024 import fragment_cache
+from ess2024.templatetags.french import de
 from meetups import calendar, perms, services
 from meetups.forms import (
     BuyerRequestsForm,
@@ -46,23 +48,49 @@ def _visible_meetups(user):
 
 def _with_cards(queryset):
     return queryset.with_seat_counts().prefetch_related(
-        Prefetch("topics", queryset=Topic.objects.only("pk", "name")),
+        Prefetch("topics", queryset=Topic.objects.only("pk", "name", "name_en")),
         Prefetch("buyers", queryset=BuyerOrganisation.objects.only("pk", "name").order_by("name")),
     )
 
 
+def _list_parts(request) -> dict:
+    """Every upcoming meet-up's card (without the visitor's registration) and the past ones, as HTML for the cache."""
+    now = timezone.now()
+    meetups = list(_with_cards(Meetup.objects.published().upcoming(now)).order_by("starts_at", "pk"))
+    past = list(
+        Meetup.objects.published().past(now).only("pk", "slug", "title", "starts_at").order_by("-starts_at")[:5]
+    )
+    cards = [
+        {
+            "pk": meetup.pk,
+            "head": fragment_cache.render_fragment("meetups/_card.html#head", {"meetup": meetup}, request),
+            "tail": fragment_cache.render_fragment("meetups/_card.html#tail", {"meetup": meetup}, request),
+        }
+        for meetup in meetups
+    ]
+    # Registration closing or a meet-up ending changes the cards and the past list.
+    moments = [m for meetup in meetups for m in (meetup.registration_deadline, meetup.ends_at) if m > now]
+    return {
+        "cards": cards,
+        "past": fragment_cache.render_fragment("meetups/list.html#past", {"past_meetups": past}, request),
+        "valid_until": min(moments, default=None),
+    }
+
+
 def index(request):
-    meetups = list(_with_cards(Meetup.objects.published().upcoming()).order_by("starts_at", "pk"))
+    """`/rencontres/`: the cards come from the cache (ess2024/fragment_cache.py) while no meet-up or registration
+    changed; the visitor's registrations ("Vous êtes inscrits") are read for each request."""
+    parts = fragment_cache.get_or_render(
+        "meetups.list", scopes=[fragment_cache.MEETUPS], render=lambda: _list_parts(request)
+    )
     mine = dict(
         Registration.objects.for_member(request.user)
         .active()
-        .filter(meetup__in=[m.pk for m in meetups])
+        .filter(meetup__in=[card["pk"] for card in parts["cards"]])
         .values_list("meetup_id", "status")
     )
-    for meetup in meetups:
-        meetup.my_status = mine.get(meetup.pk)
-    past = list(Meetup.objects.published().past().only("pk", "slug", "title", "starts_at").order_by("-starts_at")[:5])
-    return render(request, "meetups/list.html", {"meetups": meetups, "past_meetups": past})
+    cards = [{**card, "my_status": mine.get(card["pk"])} for card in parts["cards"]]
+    return render(request, "meetups/list.html", {"parts": parts, "cards": cards})
 
 
 def _get_meetup(request, slug):
@@ -238,8 +266,8 @@ def cancel(request, slug, pk):
         else:
             messages.success(
                 request,
-                _("L'inscription de %(structure)s est annulée. Merci d'avoir libéré la place.")
-                % {"structure": registration.structure.name},
+                _("L'inscription %(de_structure)s est annulée. Merci d'avoir libéré la place.")
+                % {"de_structure": de(registration.structure.name)},
             )
         return redirect("meetups:detail", slug=slug)
     return render(request, "meetups/cancel.html", {"registration": registration, "meetup": registration.meetup})
@@ -491,7 +519,7 @@ def respond(request, slug, pk):
     else:
         other = meeting_request.registration.structure.name if as_buyer else meeting_request.buyer.name
         if accept:
-            messages.success(request, _("Demande de %(name)s acceptée.") % {"name": other})
+            messages.success(request, _("Demande %(de_name)s acceptée.") % {"de_name": de(other)})
         else:
-            messages.success(request, _("Demande de %(name)s déclinée.") % {"name": other})
+            messages.success(request, _("Demande %(de_name)s déclinée.") % {"de_name": de(other)})
     return redirect(back)

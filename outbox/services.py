@@ -42,10 +42,14 @@ autoescaped as usual. The context always holds ``SITE_URL``.
 
 from __future__ import annotations
 
+import json
 import logging
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import timedelta
+from decimal import Decimal
 from functools import partial
+from secrets import token_hex
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -53,11 +57,13 @@ from celery import current_app
 from django.conf import settings
 from django.core.mail import make_msgid
 from django.core.validators import validate_email
-from django.db import transaction
+from django.db import connection, transaction
 from django.template import Context, TemplateDoesNotExist
 from django.template.backends.django import Template as DjangoBackendTemplate
 from django.template.loader import get_template
 from django.utils import timezone, translation
+from django.utils.html import conditional_escape
+from django.utils.safestring import SafeString
 
 from outbox.models import OutboxEmail
 from outbox.redaction import contains_secret, redact, redact_headers
@@ -75,10 +81,15 @@ SEND_EMAILS_TASK = "outbox.tasks.send_emails"
 
 def render_email(*, template: str, context: Mapping[str, Any], language: str | None = None) -> dict[str, str]:
     """Render the subject, text and (if the template exists) HTML parts of an email."""
+    return _finish(_render_raw(template=template, context=context, language=language))
+
+
+def _render_raw(*, template: str, context: Mapping[str, Any], language: str | None) -> dict[str, str]:
+    """The three parts as the templates render them, before the subject and text are tidied (`_finish`)."""
     context = {**context, "SITE_URL": settings.SITE_URL}
     with translation.override(language or settings.LANGUAGE_CODE):
-        subject = " ".join(_render(f"{template}_subject.txt", context, autoescape=False).split())
-        body_text = _render(f"{template}_body.txt", context, autoescape=False).strip() + "\n"
+        subject = _render(f"{template}_subject.txt", context, autoescape=False)
+        body_text = _render(f"{template}_body.txt", context, autoescape=False)
         try:
             html_template = get_template(f"{template}_body.html")
         except TemplateDoesNotExist:
@@ -86,6 +97,113 @@ def render_email(*, template: str, context: Mapping[str, Any], language: str | N
         else:
             body_html = html_template.render(context)
     return {"subject": subject, "body_text": body_text, "body_html": body_html}
+
+
+def _finish(raw: Mapping[str, str]) -> dict[str, str]:
+    return {
+        "subject": " ".join(raw["subject"].split()),
+        "body_text": raw["body_text"].strip() + "\n",
+        "body_html": raw["body_html"],
+    }
+
+
+class EmailBatch:
+    """Render many emails that differ only by a few strings: the templates once per distinct shared context, then,
+    for each person, only their values put in place.
+
+    ``render(template=..., context=..., personal=["first_name", "tender.structure"], language=...)`` gives exactly
+    what ``render_email`` gives for the same context (tests compare them byte for byte). The `personal` paths
+    (dotted keys into nested dicts) name string values that templates only print, as ``{{ value }}`` or inside
+    ``{% blocktranslate %}``, or test for truth (``{% if value %}``): they are replaced by a marker for the shared
+    rendering, and each marker by the value afterwards — HTML-escaped in the HTML part as the template would,
+    as-is in the subject and text. An empty or non-string value is rendered as part of the shared context instead.
+    Whatever is not personal (a tender's title, the reasons it fits) is the cache key: equal shared contexts share
+    one rendering. A template that transforms a personal value (a filter) is detected and rendered in full.
+    """
+
+    _NONCE = token_hex(8)
+    _MARKER = re.compile(rf"PersonalValue(\d+)z{_NONCE}")
+
+    def __init__(self):
+        self._skeletons: dict[tuple, dict[str, list] | None] = {}
+        self.rendered = 0  # shared renderings done (for tests and the bench)
+
+    @classmethod
+    def _marker(cls, index: int) -> str:
+        return f"PersonalValue{index}z{cls._NONCE}"
+
+    def render(
+        self,
+        *,
+        template: str,
+        context: Mapping[str, Any],
+        personal: Sequence[str] = (),
+        language: str | None = None,
+    ) -> dict[str, str]:
+        shared, values = self._split(context, personal)
+        try:
+            key = (template, language or settings.LANGUAGE_CODE, _freeze(shared))
+        except TypeError:  # a value we cannot compare safely: no sharing
+            return render_email(template=template, context=context, language=language)
+        if key not in self._skeletons:
+            self._skeletons[key] = self._skeleton(template, shared, language)
+        skeleton = self._skeletons[key]
+        if skeleton is None:
+            return render_email(template=template, context=context, language=language)
+        escaped = {index: conditional_escape(value) for index, value in values.items()}
+        raw = {
+            "subject": _fill(skeleton["subject"], values),
+            "body_text": _fill(skeleton["body_text"], values),
+            "body_html": _fill(skeleton["body_html"], escaped),
+        }
+        return _finish(raw)
+
+    def _split(self, context: Mapping[str, Any], personal: Sequence[str]) -> tuple[dict, dict[int, str]]:
+        shared = dict(context)
+        values: dict[int, str] = {}
+        for index, path in enumerate(personal):
+            *parents, name = path.split(".")
+            holder = shared
+            for parent in parents:
+                if not isinstance(holder.get(parent), dict):
+                    holder = None  # nothing there: the path is not personal in this context
+                    break
+                holder[parent] = dict(holder[parent])  # copied: the caller's context is left alone
+                holder = holder[parent]
+            value = holder.get(name) if holder is not None else None
+            if type(value) is str and value:
+                values[index] = value
+                holder[name] = self._marker(index)
+        return shared, values
+
+    def _skeleton(self, template: str, shared: dict, language: str | None) -> dict[str, list] | None:
+        self.rendered += 1
+        raw = _render_raw(template=template, context=shared, language=language)
+        skeleton = {}
+        for part, text in raw.items():
+            pieces = self._MARKER.split(text)
+            # Every trace of a marker must be a whole marker: otherwise a filter changed a value (|upper, |truncate…).
+            if text.lower().count(self._NONCE) != (len(pieces) - 1) // 2:
+                return None
+            skeleton[part] = [int(piece) if i % 2 else piece for i, piece in enumerate(pieces)]
+        return skeleton
+
+
+def _fill(pieces: list, values: Mapping[int, str]) -> str:
+    return "".join(values[piece] if isinstance(piece, int) else piece for piece in pieces)
+
+
+def _freeze(value: Any) -> Any:
+    """A hashable, type-exact image of a context made of plain data; TypeError for anything else (a model, an enum,
+    a lazy translation whose text depends on the language active when rendering): such a context is not shared."""
+    kind = type(value)
+    if value is None or kind in (bool, int, float, Decimal, str, SafeString):
+        return (kind.__name__, value)
+    if kind is dict:
+        return ("dict", tuple(sorted((str(k), _freeze(v)) for k, v in value.items())))
+    if kind in (list, tuple):
+        return (kind.__name__, tuple(_freeze(v) for v in value))
+    raise TypeError(kind.__name__)
 
 
 def _render(name: str, context: dict[str, Any], *, autoescape: bool) -> str:
@@ -112,6 +230,7 @@ def _build(
     from_email: str | None,
     sensitive: bool = False,
     secrets: Sequence[str] = (),
+    rendered: Mapping[str, str] | None = None,
 ) -> OutboxEmail:
     validate_email(to)
     if reply_to:
@@ -123,7 +242,8 @@ def _build(
     if not any(name.lower() == "message-id" for name in headers):
         headers["Message-ID"] = _message_id()
     now = timezone.now()
-    rendered = render_email(template=template, context=context, language=language)
+    if rendered is None:
+        rendered = render_email(template=template, context=context, language=language)
     secret_values = sorted({str(value) for value in secrets if value})
     sensitive = sensitive or contains_secret(
         rendered["body_text"], rendered["body_html"], *headers.values(), extra=secret_values
@@ -220,6 +340,10 @@ def queue_email(
 def queue_emails(emails: Iterable[Mapping[str, Any]]) -> list[OutboxEmail]:
     """Bulk ``queue_email``: each item holds ``queue_email``'s keyword arguments.
 
+    An item may also name its ``personal`` context values (``["first_name", "tender.structure"]``): the items of
+    one call then share the rendering of whatever else is equal in their contexts (``EmailBatch``) — one rendering
+    per tender for a chunk of alerts instead of one per person, with the same result.
+
     Returns the rows in the order given (for a ``dedupe_key`` already used, the existing row). The new rows are
     inserted in one statement per batch and sent on commit by ``send_emails`` tasks of ``CHUNK_SIZE`` ids, each
     over one SMTP connection.
@@ -233,11 +357,20 @@ def queue_emails(emails: Iterable[Mapping[str, Any]]) -> list[OutboxEmail]:
     result: list[OutboxEmail | str] = []
     new_plain: list[OutboxEmail] = []
     new_keyed: list[OutboxEmail] = []
+    batch = EmailBatch()
     for item in items:
         key = item.get("dedupe_key")
         if key and key in existing:
             result.append(existing[key])
             continue
+        rendered = None
+        if item.get("personal"):
+            rendered = batch.render(
+                template=item["template"],
+                context=item.get("context", {}),
+                personal=item["personal"],
+                language=item.get("language"),
+            )
         email = _build(
             to=item["to"],
             template=item["template"],
@@ -250,6 +383,7 @@ def queue_emails(emails: Iterable[Mapping[str, Any]]) -> list[OutboxEmail]:
             from_email=item.get("from_email"),
             sensitive=item.get("sensitive", False),
             secrets=item.get("secrets", ()),
+            rendered=rendered,
         )
         (new_keyed if key else new_plain).append(email)
         result.append(key or email)
@@ -259,10 +393,26 @@ def queue_emails(emails: Iterable[Mapping[str, Any]]) -> list[OutboxEmail]:
     if new_keyed:
         # A concurrent transaction may insert the same key meanwhile: ON CONFLICT DO NOTHING, then read back.
         OutboxEmail.objects.bulk_create(new_keyed, batch_size=1000, ignore_conflicts=True)
-        keyed = OutboxEmail.objects.filter(dedupe_key__in=[email.dedupe_key for email in new_keyed])
-        by_key = {email.dedupe_key: email for email in keyed}
-        new_ids += [by_key[e.dedupe_key].pk for e in new_keyed]  # queued twice in a race at worst: still sent once
-        existing.update(by_key)
+        # Read back only the ids (and the Message-ID telling our rows from a concurrent insert's): the rows we built
+        # are the rows stored, bodies included, so they need not travel back from the database.
+        stored = {
+            key: (pk, headers)
+            for key, pk, headers in OutboxEmail.objects.filter(
+                dedupe_key__in=[email.dedupe_key for email in new_keyed]
+            ).values_list("dedupe_key", "pk", "headers")
+        }
+        theirs = []
+        for email in new_keyed:
+            pk, headers = stored[email.dedupe_key]
+            if (headers or {}).get("Message-ID") == email.headers.get("Message-ID"):
+                email.pk = pk
+                email._state.adding, email._state.db = False, OutboxEmail.objects.db  # as a fetched row
+                existing[email.dedupe_key] = email
+            else:
+                theirs.append(email.dedupe_key)
+        if theirs:
+            existing.update({email.dedupe_key: email for email in OutboxEmail.objects.filter(dedupe_key__in=theirs)})
+        new_ids += [stored[e.dedupe_key][0] for e in new_keyed]  # queued twice in a race at worst: still sent once
     _send_on_commit(sorted(new_ids))
     return [existing[entry] if isinstance(entry, str) else entry for entry in result]
 
@@ -306,31 +456,48 @@ def redact_error(error: str, *, email: OutboxEmail | None = None) -> str:
 
 
 @transaction.atomic
-def forget_secrets(*, ids: Iterable[int]) -> int:
+def forget_secrets(*, ids: Iterable[int], locked: Sequence[OutboxEmail] | None = None) -> int:
     """Replace the body and headers of the sensitive rows among `ids` that are sent or failed by their masked form.
 
     Called by the worker in the transaction that records the sending (outbox/tasks.py); safe to call twice.
-    Returns the number of rows changed.
+    `locked`: the rows as the caller holds them, locked in its transaction and just sent or finally failed (the
+    worker), so they need not be read again; without it they are read and locked here. Returns the number of rows
+    changed.
     """
     ids = list(ids)
     if not ids:
         return 0
-    rows = list(
-        OutboxEmail.objects.exclude(status=OutboxEmail.Status.QUEUED)
-        .filter(pk__in=ids, sensitive=True, secrets_removed_at__isnull=True)
-        .select_for_update(of=("self",))
-        .order_by("pk")
-    )
-    now = timezone.now()
-    for row in rows:
-        for name, value in masked(row).items():
-            setattr(row, name, value)
-        row.secret_values = []
-        row.secrets_removed_at = now
-    OutboxEmail.objects.bulk_update(
-        rows, ["body_text", "body_html", "headers", "secret_values", "secrets_removed_at"], batch_size=500
-    )
+    if locked is not None:
+        wanted = set(ids)
+        rows = [row for row in locked if row.pk in wanted and row.sensitive and row.secrets_removed_at is None]
+    else:
+        rows = list(
+            OutboxEmail.objects.exclude(status=OutboxEmail.Status.QUEUED)
+            .filter(pk__in=ids, sensitive=True, secrets_removed_at__isnull=True)
+            .select_for_update(of=("self",))
+            .order_by("pk")
+        )
+    if rows:
+        _write_masked(rows, now=timezone.now())
     return len(rows)
+
+
+def _write_masked(rows: Sequence[OutboxEmail], *, now) -> None:
+    """One UPDATE … FROM (VALUES …) for the rows' masked bodies and headers (`bulk_update`'s CASE per row and field
+    cost more than the sending itself for a chunk of alerts)."""
+    table = connection.ops.quote_name(OutboxEmail._meta.db_table)
+    values, params = [], []
+    for row in rows:
+        form = masked(row)
+        values.append("(%s::bigint, %s::text, %s::text, %s::jsonb)")
+        params += [row.pk, form["body_text"], form["body_html"], json.dumps(form["headers"])]
+    assignments = "body_text = v.body_text, body_html = v.body_html, headers = v.headers"
+    rows_sql = ", ".join(values)
+    # Only the table name and placeholders are formatted in; the values are parameters.
+    sql = f"UPDATE {table} AS o SET {assignments}, secret_values = '[]'::jsonb, secrets_removed_at = %s "  # noqa: S608
+    sql += f"FROM (VALUES {rows_sql}) AS v(id, body_text, body_html, headers) WHERE o.id = v.id"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [now, *params])
 
 
 def body_retention_cutoff(now=None):

@@ -15,10 +15,12 @@ from functools import partial
 from celery import shared_task
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, mailers
+from django.core.mail.backends.smtp import EmailBackend as SMTPBackend
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from outbox.mime import MessageWriter, sender
 from outbox.models import OutboxEmail
 from outbox.services import (
     CHUNK_SIZE,
@@ -79,16 +81,35 @@ def build_message(email: OutboxEmail) -> EmailMultiAlternatives:
     return message
 
 
-def _send_one(mailer, email: OutboxEmail, outcome: Outcome) -> tuple[str, bool] | None:
+def _writes_smtp(mailer) -> bool:
+    """Django's own SMTP mailer (not a subclass that sends differently): its connection takes our bytes as they are."""
+    return isinstance(mailer, SMTPBackend) and type(mailer)._send is SMTPBackend._send
+
+
+def _send_one(
+    mailer, email: OutboxEmail, outcome: Outcome, writer: MessageWriter | None = None
+) -> tuple[str, bool] | None:
     """Send one row. None when sent, else (error, permanent).
+
+    Over Django's SMTP mailer the message is written by `writer` (outbox/mime.py: the same message, built without
+    the `email` package's per-header parsing) and handed to the mailer's connection; any other mailer (tests'
+    in-memory one, the console) gets Django's message.
 
     A connection the server dropped (idle timeout, a per-connection message limit, a 421 reply) is opened again
     once for this message; a second connection failure stops the run: the remaining rows wait for the retry.
     """
-    message = build_message(email)
+    payload = writer.payload(email) if writer is not None and _writes_smtp(mailer) else None
+    message = build_message(email) if payload is None else None
     for _attempt in range(2):
         try:
             mailer.open()
+            if payload is not None:
+                mailer.connection.sendmail(
+                    writer.envelope_address(sender(email), mailer.prep_address),
+                    [writer.envelope_address(email.to, mailer.prep_address)],
+                    payload,
+                )
+                return None
             if mailer.send_messages([message]) != 1:
                 return "Le serveur d'envoi n'a pas accepté le message.", True
             return None
@@ -151,8 +172,10 @@ def _record(rows: list[OutboxEmail], results: dict[int, tuple[str, bool] | None]
             status=status, attempts=attempts, last_error=error, next_attempt_at=next_attempt_at
         )
         logger.warning("Outbox: %s email(s) not sent (%s, attempt %s): %s", len(pks), status, attempts, error)
-    # Sent or finally failed: a sensitive row's link is removed now, in the transaction that records it.
-    forget_secrets(ids=[row.pk for row in rows if row.sensitive])
+    # Sent or finally failed: a sensitive row's link is removed now, in the transaction that records it (the rows
+    # are the ones this transaction locked and sent: no need to read them again).
+    done = set(sent) | {pk for pk, result in results.items() if result is not None and pk in outcome.failed}
+    forget_secrets(ids=[row.pk for row in rows if row.sensitive and row.pk in done], locked=rows)
 
 
 def deliver(email_ids: list[int]) -> Outcome:
@@ -164,6 +187,7 @@ def deliver(email_ids: list[int]) -> Outcome:
     ids = sorted({int(pk) for pk in email_ids})
     outcome = Outcome()
     mailer = mailers["default"]
+    writer = MessageWriter()
     try:
         for start in range(0, len(ids), LOCK_BATCH):
             interruption = None
@@ -180,7 +204,7 @@ def deliver(email_ids: list[int]) -> Outcome:
                         if outcome.connection_error:
                             results[row.pk] = (outcome.connection_error, False)
                         else:
-                            results[row.pk] = _send_one(mailer, row, outcome)
+                            results[row.pk] = _send_one(mailer, row, outcome, writer)
                 except BaseException as error:  # time limit, shutdown, bug: keep the record of what went out
                     interruption = error
                 _record(rows, results, outcome)

@@ -15,6 +15,8 @@ from django import forms
 from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from ess2024.fragment_cache import ReferenceMultipleChoiceFilter, load_references
+from geo.filters import GeoFilterSet
 from structures.categories import category_choices
 from structures.models import (
     Area,
@@ -50,23 +52,23 @@ RESERVED_FIELDS = {
 }
 
 
-class StructureFilter(django_filters.FilterSet):
+class StructureFilter(GeoFilterSet):  # + commune, departement, region, pres_de and rayon (geo/filters.py)
     q = django_filters.CharFilter(
         label=_("Rechercher"),
         method="filter_search",
         max_length=200,
         help_text=_("Des mots du nom, des thématiques ou de la description : « traiteur bio », « réemploi »."),
     )
-    topics = django_filters.ModelMultipleChoiceFilter(
+    topics = ReferenceMultipleChoiceFilter(
         label=_("Thématiques"),
-        queryset=Topic.objects.filter(is_active=True).only("pk", "slug", "name"),
+        queryset=Topic.objects.filter(is_active=True).only("pk", "slug", "name", "name_en"),
         to_field_name="slug",
         method="filter_topics",
         widget=forms.CheckboxSelectMultiple,
     )
-    areas = django_filters.ModelMultipleChoiceFilter(
+    areas = ReferenceMultipleChoiceFilter(
         label=_("Zones d'intervention"),
-        queryset=Area.objects.only("pk", "code", "name", "kind"),
+        queryset=Area.objects.only("pk", "code", "name", "name_en", "kind"),
         to_field_name="code",
         method="filter_areas",
         widget=forms.CheckboxSelectMultiple,
@@ -91,9 +93,9 @@ class StructureFilter(django_filters.FilterSet):
         method="filter_legal_form",
         widget=forms.CheckboxSelectMultiple,
     )
-    sectors = django_filters.ModelMultipleChoiceFilter(
+    sectors = ReferenceMultipleChoiceFilter(
         label=_("Secteurs d'activité"),
-        queryset=Sector.objects.only("pk", "slug", "name"),
+        queryset=Sector.objects.only("pk", "slug", "name", "name_en"),
         to_field_name="slug",
         method="filter_sectors",
         widget=forms.CheckboxSelectMultiple,
@@ -193,6 +195,7 @@ def directory_queryset(data, *, queryset: QuerySet | None = None):
     its errors for the page to show, and the valid filters still apply.
     """
     filterset = StructureFilter(data=data, queryset=queryset if queryset is not None else directory_structures())
+    load_references(filterset.form)  # topics, areas and sectors in one query
     display = DirectoryDisplayForm(data=data)
     searching = filterset.searching
     sort = display.sort_for(searching=searching)

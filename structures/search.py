@@ -33,7 +33,8 @@ from django.contrib.postgres.search import (
 )
 from django.db.models import Exists, Expression, F, Func, OuterRef, Q, QuerySet, TextField, Value
 from django.db.models.expressions import CombinedExpression
-from django.db.models.functions import Greatest
+from django.db.models.functions import Coalesce, Greatest, NullIf
+from django.utils.translation import get_language
 
 from structures.models import SEARCH_CONFIG, Area, Structure, Topic
 
@@ -78,6 +79,20 @@ def names_text(queryset: QuerySet, field: str) -> Expression:
     return Func(
         ArraySubquery(queryset.values(field)), Value(" "), function="array_to_string", output_field=TextField()
     )
+
+
+def localized_name() -> Expression:
+    """`LocalizedName.localized_name` in SQL, for the active language: the English name on English pages when
+    there is one, the French name otherwise."""
+    if (get_language() or "").startswith("en"):
+        return Coalesce(NullIf(F("name_en"), Value("")), F("name"))
+    return F("name")
+
+
+def names_array(queryset: QuerySet) -> ArraySubquery:
+    """The localized names of `queryset`'s rows (correlated with OuterRef), in its order, as one array column: a
+    list page shows a card's topics and areas without a query per relation (the names are read with the page)."""
+    return ArraySubquery(queryset.annotate(label=localized_name()).values("label"))
 
 
 def matching_topics(query: SearchQuery) -> QuerySet:

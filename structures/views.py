@@ -8,7 +8,7 @@ import re
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Prefetch
+from django.db.models import OuterRef, Prefetch
 from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
@@ -16,9 +16,11 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
 from accounts.templatetags.ess_ui import active_filter_chips
+from ess2024 import fragment_cache
 from structures import exports
 from structures.filters import SORT_NAME, SORT_RELEVANCE, directory_queryset
 from structures.models import Area, Category, LegalForm, Sector, Structure, Topic
+from structures.search import names_array
 from structures.visibility import can_export, can_import, can_see_contact
 
 # What a card shows; anything else stays in the database (a description can be long, contacts are not public).
@@ -88,22 +90,18 @@ def legal_form_parts(legal_form: str) -> dict:
 
 
 def _directory_page_queryset(queryset):
-    return queryset.only(*CARD_FIELDS).prefetch_related(
-        Prefetch("topics", queryset=Topic.objects.only("pk", "name", "slug")),
-        Prefetch("areas", queryset=Area.objects.only("pk", "name", "code")),
+    """A card's fields, and its topics' and areas' names in the active language as arrays: one query a page."""
+    return queryset.only(*CARD_FIELDS).annotate(
+        topic_names=names_array(Topic.objects.filter(structures=OuterRef("pk")).order_by("position", "name")),
+        area_names=names_array(Area.objects.filter(structures=OuterRef("pk")).order_by("position", "code")),
     )
 
 
-@require_GET
-def index(request):
-    """`/structures/`: every listed structure (not archived, not rejected), filtered, searched, sorted, paginated."""
+def _directory_parts(request) -> dict:
+    """The search box, the filter panel and the results as HTML, for the cache (nothing about the visitor)."""
     filterset, display, sort, queryset = directory_queryset(request.GET)
     paginator = Paginator(_directory_page_queryset(queryset), display.page_size)
     page = paginator.get_page(request.GET.get("page"))
-    chips = active_filter_chips(filterset, request.GET)
-    export_query = request.GET.copy()
-    for key in ("page", "per_page"):
-        export_query.pop(key, None)
     context = {
         "filter": filterset,
         "form": filterset.form,
@@ -113,11 +111,41 @@ def index(request):
         "searching": filterset.searching,
         "page_obj": page,
         "structures": page.object_list,
-        "chips": chips,
+        "chips": active_filter_chips(filterset, request.GET),
+        "arrondissement_chosen": any(code.startswith("751") for code in request.GET.getlist("areas")),
+    }
+    parts = {
+        name: fragment_cache.render_fragment(f"structures/directory.html#{name}", context, request)
+        for name in ("search", "panel", "results_head", "results_list")
+    }
+    parts.update(
+        count=paginator.count,
+        searching=filterset.searching,
+        q=filterset.form.cleaned_data.get("q", "") if filterset.searching else "",
+    )
+    return parts
+
+
+@require_GET
+def index(request):
+    """`/structures/`: every listed structure (not archived, not rejected), filtered, searched, sorted, paginated.
+
+    The search box, the panel and the results come from the cache (ess2024/fragment_cache.py) while no structure,
+    topic, sector or area changed; the export and import links are the visitor's."""
+    parts = fragment_cache.get_or_render(
+        "structures.directory",
+        scopes=[fragment_cache.STRUCTURES, fragment_cache.REFERENCE],
+        query=request.GET,
+        render=lambda: _directory_parts(request),
+    )
+    export_query = request.GET.copy()
+    for key in ("page", "per_page"):
+        export_query.pop(key, None)
+    context = {
+        "parts": parts,
         "can_export": can_export(request.user),
         "can_import": can_import(request.user),
         "export_query": export_query.urlencode(),
-        "arrondissement_chosen": any(code.startswith("751") for code in request.GET.getlist("areas")),
     }
     return render(request, "structures/directory.html", context)
 
@@ -134,10 +162,10 @@ def detail(request, slug):
     )
     structure = get_object_or_404(
         queryset.prefetch_related(
-            Prefetch("topics", queryset=Topic.objects.only("pk", "name", "slug")),
-            Prefetch("sectors", queryset=Sector.objects.only("pk", "name", "slug")),
-            Prefetch("areas", queryset=Area.objects.only("pk", "name", "code")),
-        ),
+            Prefetch("topics", queryset=Topic.objects.only("pk", "name", "name_en", "slug")),
+            Prefetch("sectors", queryset=Sector.objects.only("pk", "name", "name_en", "slug")),
+            Prefetch("areas", queryset=Area.objects.only("pk", "name", "name_en", "code")),
+        ).with_proofs(),  # references, labels, photos, offers: one query each (issue 14)
         slug=slug,
     )
     context = {

@@ -19,6 +19,7 @@ from django.http import QueryDict
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from ess2024.fragment_cache import ReferenceMultipleChoiceFilter
 from structures.models import SEARCH_CONFIG, Area, ReservedMarket, Structure, Topic
 from structures.search import covering_areas, matching_topics, names_text, ranked_search, search_query
 from tenders.models import BuyerOrganisation, Lot, Tender, TenderStatus
@@ -119,22 +120,22 @@ class TenderFilter(django_filters.FilterSet):
         method="filter_search",
         help_text=_("Des mots du titre, des thématiques, des lots ou de la description."),
     )
-    topic = django_filters.ModelMultipleChoiceFilter(
+    topic = ReferenceMultipleChoiceFilter(
         label=_("Thématiques"),
-        queryset=Topic.objects.filter(is_active=True).only("pk", "slug", "name"),
+        queryset=Topic.objects.filter(is_active=True).only("pk", "slug", "name", "name_en"),
         to_field_name="slug",
         method="filter_topic",
         widget=forms.CheckboxSelectMultiple,
     )
-    place = django_filters.ModelMultipleChoiceFilter(
+    place = ReferenceMultipleChoiceFilter(
         label=_("Lieu d'exécution"),
-        queryset=Area.objects.only("pk", "code", "name"),
+        queryset=Area.objects.only("pk", "code", "name", "name_en"),
         to_field_name="code",
         method="filter_place",
         widget=forms.CheckboxSelectMultiple,
         help_text=_("Un département comprend ses arrondissements."),
     )
-    buyer = django_filters.ModelMultipleChoiceFilter(
+    buyer = ReferenceMultipleChoiceFilter(
         label=_("Acheteur"),
         queryset=BuyerOrganisation.objects.only("pk", "slug", "name"),
         to_field_name="slug",

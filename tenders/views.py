@@ -5,6 +5,7 @@ service, adds a message and redirects. A signed-in user acts for one of their st
 the one chosen with `?structure=<slug>` (the POST forms carry it as a hidden field).
 """
 
+import functools
 import os
 import re
 import unicodedata
@@ -14,17 +15,23 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Exists, OuterRef, Prefetch, Q
+from django.db.models import Count, Exists, Min, OuterRef, Prefetch, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.http import FileResponse, Http404, JsonResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.functional import SimpleLazyObject
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.templatetags.ess_ui import active_filter_chips
+from ess2024 import fragment_cache
+from ess2024.templatetags.french import a
 from matching.services import match_for
 from structures.models import Area, Structure, Topic
+from structures.search import names_array
 from tenders import ocds
 from tenders.filters import STATUS_OPEN, TenderFilter
 from tenders.forms import InterestForm, PartnerMessageForm, PartnerSearchForm, QuestionForm, ReplyForm
@@ -89,16 +96,26 @@ def _detail_url(tender: Tender, structure: Structure | None, anchor: str = "") -
 
 
 def list_queryset():
-    """What a card needs, in a fixed number of queries whatever the page size."""
+    """What a card needs, in one query whatever the page size: the topics' and places' names in the active
+    language come as arrays (`topic_names`, `place_names`), the lots as `lot_count` and `has_reserved_lot`."""
     return (
         Tender.objects.published()
         .select_related("buyer")
         .defer("search_vector", "cancellation_reason", "contact_name", "contact_email", "official_url")
-        .annotate(has_reserved_lot=Exists(Lot.objects.filter(tender=OuterRef("pk")).exclude(reserved="")))
-        .prefetch_related(
-            Prefetch("topics", queryset=Topic.objects.only("pk", "name", "slug")),
-            Prefetch("places", queryset=Area.objects.only("pk", "code", "name")),
-            Prefetch("lots", queryset=Lot.objects.only("pk", "tender_id", "number", "reserved").order_by("number")),
+        .annotate(
+            has_reserved_lot=Exists(Lot.objects.filter(tender=OuterRef("pk")).exclude(reserved="")),
+            lot_count=Coalesce(
+                Subquery(
+                    Lot.objects.filter(tender=OuterRef("pk"))
+                    .order_by()
+                    .values("tender")
+                    .annotate(n=Count("pk"))
+                    .values("n")
+                ),
+                0,
+            ),
+            topic_names=names_array(Topic.objects.filter(tenders=OuterRef("pk")).order_by("position", "name")),
+            place_names=names_array(Area.objects.filter(tenders=OuterRef("pk")).order_by("position", "code")),
         )
     )
 
@@ -119,26 +136,83 @@ def filter_chips(filterset, query: QueryDict) -> list[dict]:
     return chips
 
 
-@require_GET
-def index(request):
-    structures = member_structures(request)
-    structure = acting_structure(request, structures)
-    filterset = TenderFilter(request.GET, queryset=list_queryset(), request=request, structure=structure)
-    paginator = Paginator(filterset.qs, PAGE_SIZE)
+def next_deadline():
+    """The next bid deadline of a published tender: when it passes, the "open" and "closed" lists change. Cached
+    while the tenders are the same (one query per deadline passed or tender written)."""
+
+    def compute() -> dict:
+        moment = (
+            Tender.objects.published().filter(bid_deadline__gt=timezone.now()).aggregate(m=Min("bid_deadline"))["m"]
+        )
+        return {"value": moment, "valid_until": moment}
+
+    return fragment_cache.get_or_render("tenders.next_deadline", scopes=[fragment_cache.TENDERS], render=compute)[
+        "value"
+    ]
+
+
+def _list_context(request, structure: Structure | None) -> dict:
+    filterset = TenderFilter(request.GET, queryset=list_queryset(), structure=structure)
+    fragment_cache.load_references(filterset.form)  # topics, places and buyers in one query
+    queryset = filterset.qs
+    # The count and the next deadline of a published tender (when the "open" and "closed" lists change) in one query.
+    upcoming = Tender.objects.published().filter(bid_deadline__gt=timezone.now()).order_by("bid_deadline")
+    figures = queryset.aggregate(count=Count("pk"), next_deadline=Min(Subquery(upcoming.values("bid_deadline")[:1])))
+    paginator = Paginator(queryset, PAGE_SIZE)
+    paginator.count = figures["count"]
     page_obj = paginator.get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
-    querystring = query.urlencode()
-    context = {
+    return {
+        "next_deadline": figures["next_deadline"] if figures["count"] else next_deadline(),
         "filter": filterset,
         "chips": filter_chips(filterset, request.GET),
         "form": filterset.form,
         "page_obj": page_obj,
         "tenders": page_obj.object_list,
-        "structure": structure,
-        "feed_url": reverse("tenders:feed") + (f"?{querystring}" if querystring else ""),
         "filters_in_use": any(key not in ("page", "sort") and value for key, value in request.GET.items()),
     }
+
+
+def _list_parts(request, structure: Structure | None) -> dict:
+    """The filter panel, the search box and the results as HTML, for the cache (nothing about the visitor but the
+    acting structure, which is part of the key)."""
+    context = _list_context(request, structure)
+    paginator = context["page_obj"].paginator
+    parts = {
+        name: fragment_cache.render_fragment(f"tenders/list.html#{name}", context, request)
+        for name in ("filter_panel", "search", "results")
+    }
+    parts["count"] = paginator.count
+    # A deadline window ("in the next 7 days") slides with the clock: such a list is not kept.
+    parts["valid_until"] = timezone.now() if request.GET.get("deadline") else context["next_deadline"]
+    return parts
+
+
+@require_GET
+def index(request):
+    """`/appels-d-offres/`: the panel and the results come from the cache (ess2024/fragment_cache.py) while no
+    tender, topic, area or buyer changed; the rest of the page (header, "Suivre cette recherche") is the visitor's."""
+    structures = member_structures(request)
+    structure = acting_structure(request, structures)
+    parts = fragment_cache.get_or_render(
+        "tenders.list",
+        scopes=[fragment_cache.TENDERS, fragment_cache.REFERENCE],
+        query=request.GET,
+        extra=[structure.pk if structure is not None else None],
+        render=lambda: _list_parts(request, structure),
+    )
+    query = request.GET.copy()
+    query.pop("page", None)
+    querystring = query.urlencode()
+    context = {
+        "parts": parts,
+        "structure": structure,
+        "feed_url": reverse("tenders:feed") + (f"?{querystring}" if querystring else ""),
+    }
+    # The list's filterset, form, chips and page stay in the context for the code that reads it (tests), computed
+    # only when read: the page itself uses the cached parts.
+    list_context = functools.cache(lambda: _list_context(request, structure))
+    for key in ("filter", "form", "chips", "page_obj"):
+        context[key] = SimpleLazyObject(lambda key=key: list_context()[key])
     return render(request, "tenders/list.html", context)
 
 
@@ -151,8 +225,8 @@ def _published_tender(slug: str) -> Tender:
         .select_related("buyer")
         .defer("search_vector")
         .prefetch_related(
-            Prefetch("topics", queryset=Topic.objects.only("pk", "name", "slug")),
-            Prefetch("places", queryset=Area.objects.only("pk", "code", "name")),
+            Prefetch("topics", queryset=Topic.objects.only("pk", "name", "name_en", "slug")),
+            Prefetch("places", queryset=Area.objects.only("pk", "code", "name", "name_en")),
             Prefetch("lots", queryset=Lot.objects.select_related("topic").order_by("number")),
             Prefetch("documents", queryset=TenderDocument.objects.order_by("title", "pk")),
         )
@@ -380,8 +454,8 @@ def partner_message(request, slug, structure_slug):
     else:
         messages.success(
             request,
-            _("Votre message a été envoyé à %(name)s. Vous recevrez sa réponse par e-mail.")
-            % {"name": search.structure.name},
+            _("Votre message a été envoyé %(a_name)s. Vous recevrez sa réponse par e-mail.")
+            % {"a_name": a(search.structure.name)},
         )
     return redirect(_detail_url(tender, structure, "groupement"))
 
@@ -417,7 +491,8 @@ def conversation(request, slug, pk):
             else:
                 messages.success(
                     request,
-                    _("Votre réponse a été envoyée à %(name)s, avec votre adresse e-mail.") % {"name": other.name},
+                    _("Votre réponse a été envoyée %(a_name)s, avec votre adresse e-mail.")
+                    % {"a_name": a(other.name)},
                 )
                 return redirect("tenders:conversation", slug=tender.slug, pk=reply.pk)
     return render(
