@@ -8,7 +8,8 @@ no structures permission (see migration 0005), so none of this shows for them.
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
-from django.db.models import Count
+from django.db.models import Count, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -21,12 +22,17 @@ from structures.categories import category_choices
 from structures.forms import RejectionForm
 from structures.models import (
     Area,
+    ClientReference,
     ImportJob,
     Invitation,
     JoinRequest,
+    Label,
     Membership,
+    Offer,
     Sector,
     Structure,
+    StructureLabel,
+    StructurePhoto,
     StructureToVerify,
     Topic,
     VerificationStatus,
@@ -72,6 +78,39 @@ class MembershipInline(admin.TabularInline):
 
     def has_add_permission(self, request, obj=None):
         return False
+
+
+class _ProofInline(admin.TabularInline):
+    """What the profile proves (issue 14), shown to staff as the structure shows it; its members edit it."""
+
+    extra = 0
+    can_delete = False
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class ClientReferenceInline(_ProofInline):
+    model = ClientReference
+    fields = ["client", "year", "amount_band", "description"]
+
+
+class StructureLabelInline(_ProofInline):
+    model = StructureLabel
+    fields = ["label", "expires_on", "document_name"]
+
+
+class StructurePhotoInline(_ProofInline):
+    model = StructurePhoto
+    fields = ["alt_text", "image", "position"]
+
+
+class OfferInline(_ProofInline):
+    model = Offer
+    fields = ["title", "description"]
 
 
 class StructureAdminForm(forms.ModelForm):
@@ -133,7 +172,7 @@ class StructureAdmin(admin.ModelAdmin):
         return obj.category_label
 
     filter_horizontal = ["topics", "sectors", "areas"]
-    inlines = [MembershipInline]
+    inlines = [MembershipInline, ClientReferenceInline, StructureLabelInline, StructurePhotoInline, OfferInline]
     actions = ["verify_structures", "reject_structures", "archive_structures", "restore_structures"]
     readonly_fields = [
         "siren",
@@ -358,10 +397,10 @@ class StructureToVerifyAdmin(StructureAdmin):
 
 @admin.register(Topic)
 class TopicAdmin(admin.ModelAdmin):
-    list_display = ["name", "position", "is_active", "structure_count"]
-    list_editable = ["position", "is_active"]
+    list_display = ["name", "name_en", "position", "is_active", "structure_count"]
+    list_editable = ["name_en", "position", "is_active"]
     prepopulated_fields = {"slug": ["name"]}
-    search_fields = ["name"]
+    search_fields = ["name", "name_en"]
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(structure_count=Count("structures"))
@@ -371,20 +410,39 @@ class TopicAdmin(admin.ModelAdmin):
         return obj.structure_count
 
 
+@admin.register(Label)
+class LabelAdmin(admin.ModelAdmin):
+    """The labels and certifications structures may show (issue 14): staff keep the list."""
+
+    list_display = ["name", "is_active", "holder_count"]
+    list_editable = ["is_active"]
+    list_filter = ["is_active"]
+    prepopulated_fields = {"slug": ["name"]}
+    search_fields = ["name", "description"]
+
+    def get_queryset(self, request):
+        holders = StructureLabel.objects.filter(label=OuterRef("pk")).values("label").annotate(n=Count("pk"))
+        return super().get_queryset(request).annotate(holder_count=Coalesce(Subquery(holders.values("n")), 0))
+
+    @admin.display(description=gettext_lazy("structures"), ordering="holder_count")
+    def holder_count(self, obj):
+        return obj.holder_count
+
+
 @admin.register(Sector)
 class SectorAdmin(admin.ModelAdmin):
-    list_display = ["name", "position"]
-    list_editable = ["position"]
+    list_display = ["name", "name_en", "position"]
+    list_editable = ["name_en", "position"]
     prepopulated_fields = {"slug": ["name"]}
-    search_fields = ["name"]
+    search_fields = ["name", "name_en"]
 
 
 @admin.register(Area)
 class AreaAdmin(admin.ModelAdmin):
-    list_display = ["name", "code", "kind", "parent", "position"]
-    list_editable = ["position"]
+    list_display = ["name", "name_en", "code", "kind", "parent", "position"]
+    list_editable = ["name_en", "position"]
     list_filter = ["kind"]
-    search_fields = ["name", "code"]
+    search_fields = ["name", "name_en", "code"]
 
 
 @admin.register(Membership)
@@ -413,7 +471,10 @@ class MembershipAdmin(admin.ModelAdmin):
                 done += 1
         if done:
             self.message_user(
-                request, _("Rôle modifié pour %(count)d personne(s).") % {"count": done}, messages.SUCCESS
+                request,
+                ngettext("Rôle modifié pour %(count)d personne.", "Rôle modifié pour %(count)d personnes.", done)
+                % {"count": done},
+                messages.SUCCESS,
             )
 
     @admin.action(description=gettext_lazy("Nommer administrateur"), permissions=["change"])
@@ -435,7 +496,11 @@ class MembershipAdmin(admin.ModelAdmin):
             else:
                 done += 1
         if done:
-            self.message_user(request, _("%(count)d personne(s) retirée(s).") % {"count": done}, messages.SUCCESS)
+            self.message_user(
+                request,
+                ngettext("%(count)d personne retirée.", "%(count)d personnes retirées.", done) % {"count": done},
+                messages.SUCCESS,
+            )
 
 
 @admin.register(Invitation)
@@ -480,15 +545,25 @@ class JoinRequestAdmin(admin.ModelAdmin):
             else:
                 done += 1
         if done:
-            self.message_user(request, label % {"count": done}, messages.SUCCESS)
+            self.message_user(request, label(done) % {"count": done}, messages.SUCCESS)
 
     @admin.action(description=gettext_lazy("Accepter les demandes sélectionnées"), permissions=["change"])
     def accept_requests(self, request, queryset):
-        self._decide(request, queryset, services.join_request_accept, _("%(count)d demande(s) acceptée(s)."))
+        self._decide(
+            request,
+            queryset,
+            services.join_request_accept,
+            lambda n: ngettext("%(count)d demande acceptée.", "%(count)d demandes acceptées.", n),
+        )
 
     @admin.action(description=gettext_lazy("Refuser les demandes sélectionnées"), permissions=["change"])
     def refuse_requests(self, request, queryset):
-        self._decide(request, queryset, services.join_request_refuse, _("%(count)d demande(s) refusée(s)."))
+        self._decide(
+            request,
+            queryset,
+            services.join_request_refuse,
+            lambda n: ngettext("%(count)d demande refusée.", "%(count)d demandes refusées.", n),
+        )
 
 
 @admin.register(ImportJob)

@@ -16,6 +16,7 @@ def structure_panel(request):
         Structure.objects.for_member(user)
         .active()
         .prefetch_related("topics", "sectors", "areas", "clarification_requests")
+        .with_proofs()
         .annotate(
             pending_requests=Count(
                 "join_requests", filter=Q(join_requests__status=JoinRequest.Status.PENDING), distinct=True

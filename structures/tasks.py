@@ -7,6 +7,7 @@ from celery import shared_task
 from django.utils.translation import gettext as _
 
 from structures.imports import services as imports
+from structures.services import reminders
 
 logger = logging.getLogger(__name__)
 
@@ -32,3 +33,9 @@ def apply_import(job_id: int) -> None:
     """
     if imports.apply_next_chunk(job_id=job_id):
         apply_import.delay(job_id)
+
+
+@shared_task(name="structures.send_completeness_reminders")
+def send_completeness_reminders() -> int:
+    """Monthly (beat, the 1st): remind the administrators of incomplete profiles. Safe to run twice a month."""
+    return reminders.send_completeness_reminders()

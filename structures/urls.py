@@ -1,6 +1,6 @@
 from django.urls import path
 
-from structures import views, views_imports
+from structures import views, views_imports, views_proofs
 
 app_name = "structures"
 urlpatterns = [
@@ -11,4 +11,5 @@ urlpatterns = [
     path("imports/<int:pk>/", views_imports.import_detail, name="import_detail"),
     path("imports/<int:pk>/appliquer/", views_imports.import_apply, name="import_apply"),
     path("<slug:slug>/", views.detail, name="detail"),
+    path("<slug:slug>/labels/<int:pk>/justificatif/", views_proofs.label_document, name="label_document"),
 ]

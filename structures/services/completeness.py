@@ -1,9 +1,10 @@
-"""How complete a public profile is, and what is missing."""
+"""How complete a public profile is, and what is missing (shown to the structure; the monthly reminder uses it)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from structures.models import (
@@ -12,12 +13,14 @@ from structures.models import (
 from structures.services.profile import (
     SECTIONS,
 )
+from structures.services.proofs import PROOF_KINDS
 
 
 @dataclass(frozen=True)
 class Completeness:
     percent: int
-    # [{"section": "activite", "title": "Activité", "items": ["Au moins une thématique", …]}], in section order
+    # [{"section": "activite", "title": "Activité", "items": ["Au moins une thématique", …], "url": "/espace/…"}],
+    # in the profile's order
     missing: list[dict] = field(default_factory=list)
 
     @property
@@ -26,7 +29,8 @@ class Completeness:
 
 
 def _completeness_items(structure: Structure):
-    # Reads the many-to-many through .all() so that a prefetch_related() on a list of structures is used.
+    # Reads the related rows through .all() so that a prefetch_related() on a list of structures is used
+    # (Structure.objects.with_proofs() for the references, labels, photos and offers).
     yield "identite", _("Nom, SIRET et forme juridique"), True
     yield "identite", _("Adresse complète"), bool(structure.address and structure.postcode and structure.city)
     yield "identite", _("Site web"), bool(structure.website)
@@ -38,7 +42,6 @@ def _completeness_items(structure: Structure):
     yield "capacite", _("Effectif"), bool(structure.headcount)
     yield "capacite", _("Chiffre d'affaires"), bool(structure.turnover)
     yield "capacite", _("Description de l'activité (100 caractères au moins)"), len(structure.description) >= 100
-    yield "capacite", _("Références"), bool(structure.references.strip())
     if structure.category == "siae":
         yield (
             "capacite",
@@ -46,6 +49,21 @@ def _completeness_items(structure: Structure):
             bool(structure.insertion_people_per_year or structure.insertion_hours_per_year),
         )
     yield "logo", _("Une image du logo (PNG, JPEG ou WebP)"), bool(structure.logo)
+    # The references typed as free text (sign-up wizard, step 4) count too: what was typed is never lost.
+    yield (
+        "references",
+        _("Au moins une référence client"),
+        bool(len(structure.client_references.all()) or structure.references.strip()),
+    )
+    yield "labels", _("Au moins un label ou une certification"), bool(len(structure.structure_labels.all()))
+    yield "photos", _("Au moins une photo de vos réalisations"), bool(len(structure.photos.all()))
+    yield "offres", _("Au moins une offre décrite"), bool(len(structure.offers.all()))
+
+
+def _section_url(structure: Structure, section: str) -> str:
+    if section in PROOF_KINDS:
+        return reverse("structures_space:proofs", args=[structure.slug, section])
+    return reverse("structures_space:edit", args=[structure.slug, section])
 
 
 def structure_completeness(structure: Structure) -> Completeness:
@@ -56,11 +74,17 @@ def structure_completeness(structure: Structure) -> Completeness:
     for section, label, ok in items:
         if not ok:
             missing.setdefault(section, []).append(label)
+    titles = {**SECTIONS, **PROOF_KINDS}
     return Completeness(
         percent=round(100 * done / len(items)),
         missing=[
-            {"section": section, "title": SECTIONS[section], "items": missing[section]}
-            for section in SECTIONS
+            {
+                "section": section,
+                "title": titles[section],
+                "items": missing[section],
+                "url": _section_url(structure, section),
+            }
+            for section in titles
             if section in missing
         ],
     )

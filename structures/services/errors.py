@@ -41,3 +41,10 @@ class SiretAlreadyRegistered(StructureError):
 class LogoError(StructureError):
     def __init__(self, message: str):
         super().__init__(message, code="invalid_logo")
+
+
+class ProofError(StructureError):
+    """A reference, label, photo or offer was refused (bad file, too many photos, a label already there…)."""
+
+    def __init__(self, message: str, *, code: str = "invalid_proof"):
+        super().__init__(message, code=code)

@@ -1,4 +1,4 @@
-"""The logo: checked with Pillow, re-encoded as WebP without metadata."""
+"""The logo (and every other image a structure uploads): checked with Pillow, re-encoded as WebP without metadata."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from structures.models import (
     Structure,
 )
 from structures.services.common import _lock
-from structures.services.errors import LogoError, NotAllowed
+from structures.services.errors import LogoError, NotAllowed, StructureError
 
 LOGO_MAX_BYTES = 2 * 1024 * 1024
 LOGO_MAX_SIDE = 512
@@ -24,29 +24,37 @@ LOGO_MAX_PIXELS = 40_000_000  # decoding more than this is refused (a "decompres
 LOGO_FORMATS = {"PNG", "JPEG", "WEBP"}
 
 
-def logo_reencode(upload) -> ContentFile:
-    """Check an uploaded logo with Pillow (not its name) and re-encode it as WebP, at most 512 px, no metadata."""
-    if upload.size > LOGO_MAX_BYTES:
-        raise LogoError(
-            _("Le logo pèse %(size)s Mo : la limite est de 2 Mo. Réduisez l'image puis réessayez.")
-            % {"size": f"{upload.size / 1024 / 1024:.1f}".replace(".", ",")}
-        )
-    unreadable = _("Ce fichier n'est pas une image lisible. Envoyez un logo au format PNG, JPEG ou WebP.")
+def _megabytes(size: int) -> str:
+    return f"{size / 1024 / 1024:.1f}".replace(".", ",")
+
+
+def image_reencode(
+    upload,
+    *,
+    max_side: int,
+    max_bytes: int,
+    too_big: str,
+    unreadable: str,
+    bad_format: str,
+    error: type[StructureError] = LogoError,
+) -> ContentFile:
+    """Check an uploaded image with Pillow (not its name) and re-encode it as WebP, at most `max_side` pixels a side,
+    without metadata. The logo, the photos, the clients' logos and the images of label documents go through here.
+
+    The messages are French templates: `too_big` gets %(size)s (in MB), `bad_format` gets %(format)s.
+    """
+    if upload.size > max_bytes:
+        raise error(too_big % {"size": _megabytes(upload.size)})
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             upload.seek(0)
             with Image.open(upload) as probe:
                 if probe.format not in LOGO_FORMATS:
-                    raise LogoError(
-                        _("Le logo doit être une image PNG, JPEG ou WebP (ce fichier est au format %(format)s).")
-                        % {"format": probe.format or _("inconnu")}
-                    )
+                    raise error(bad_format % {"format": probe.format or _("inconnu")})
                 width, height = probe.size
                 if width * height > LOGO_MAX_PIXELS:
-                    raise LogoError(
-                        _("Cette image est trop grande (%(w)s × %(h)s pixels).") % {"w": width, "h": height}
-                    )
+                    raise error(_("Cette image est trop grande (%(w)s × %(h)s pixels).") % {"w": width, "h": height})
                 probe.verify()
             upload.seek(0)
             with Image.open(upload) as opened:
@@ -54,17 +62,29 @@ def logo_reencode(upload) -> ContentFile:
                 image = ImageOps.exif_transpose(opened)
                 has_alpha = image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info
                 image = image.convert("RGBA" if has_alpha else "RGB")
-                image.thumbnail((LOGO_MAX_SIDE, LOGO_MAX_SIDE), Image.Resampling.LANCZOS)
+                image.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)
                 out = io.BytesIO()
                 # No exif, no icc_profile, no xmp: the metadata of the original is not carried over.
                 image.save(out, format="WEBP", quality=85, method=4)
-    except LogoError:
+    except StructureError:
         raise
     except (UnidentifiedImageError, Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise LogoError(unreadable) from None
+        raise error(unreadable) from None
     except (OSError, SyntaxError, ValueError):
-        raise LogoError(unreadable) from None
+        raise error(unreadable) from None
     return ContentFile(out.getvalue())
+
+
+def logo_reencode(upload) -> ContentFile:
+    """Check an uploaded logo with Pillow (not its name) and re-encode it as WebP, at most 512 px, no metadata."""
+    return image_reencode(
+        upload,
+        max_side=LOGO_MAX_SIDE,
+        max_bytes=LOGO_MAX_BYTES,
+        too_big=_("Le logo pèse %(size)s Mo : la limite est de 2 Mo. Réduisez l'image puis réessayez."),
+        unreadable=_("Ce fichier n'est pas une image lisible. Envoyez un logo au format PNG, JPEG ou WebP."),
+        bad_format=_("Le logo doit être une image PNG, JPEG ou WebP (ce fichier est au format %(format)s)."),
+    )
 
 
 @transaction.atomic

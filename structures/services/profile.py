@@ -59,6 +59,8 @@ RESERVED_SLUGS = {
     "recherche",
     "carte",
     "csv",
+    "rappel-completude",
+    "sites",  # /espace/structure/sites/<slug>/ (geo)
 }
 
 
