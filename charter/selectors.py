@@ -475,7 +475,8 @@ def by_topic(awards: QuerySet | None = None) -> list[TopicRow]:
     """The figures by award topic (see `award_topic`), largest amount first: one grouped query, one for the names."""
     grouped = _awards(awards).order_by().annotate(topic_id=award_topic()).values("topic_id")
     rows = list(grouped.annotate(**aggregates()))
-    names = dict(Topic.objects.filter(pk__in=[r["topic_id"] for r in rows]).values_list("pk", "name"))
+    topics = Topic.objects.filter(pk__in=[r["topic_id"] for r in rows]).only("name", "name_en")
+    names = {topic.pk: str(topic) for topic in topics}  # in the active language (issue 15, item 3)
     result = [
         TopicRow(name=names.get(row["topic_id"], str(_("Sans thématique"))), figures=Figures.from_row(row))
         for row in rows

@@ -167,7 +167,8 @@ ALLAUTH_TRUSTED_PROXY_COUNT = env.int("ALLAUTH_TRUSTED_PROXY_COUNT", default=0)
 LANGUAGE_CODE = "fr"
 LANGUAGES = [("fr", _("Français")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
-# DATETIME_FORMAT per language ("12 mars 2026 à 12h00" / "12 March 2026 at 12:00"): use |date:"DATETIME_FORMAT".
+# DATETIME_FORMAT and TIME_FORMAT per language ("12 mars 2026 à 12 h 00" / "12 March 2026 at 12:00"): use
+# |date:"DATETIME_FORMAT" and |time:"TIME_FORMAT", never a literal "H:i".
 FORMAT_MODULE_PATH = ["ess2024.formats"]
 TIME_ZONE = "Europe/Paris"
 USE_I18N = True
@@ -186,6 +187,8 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 # Largest tender document (DCE file) a buyer may upload.
 TENDER_DOCUMENT_MAX_BYTES = env.int("TENDER_DOCUMENT_MAX_BYTES", default=20 * 1024 * 1024)
+# A structure's profile below this completeness (in %) gets a monthly reminder (structures.services.reminders).
+STRUCTURE_COMPLETENESS_THRESHOLD = env.int("STRUCTURE_COMPLETENESS_THRESHOLD", default=80)
 # Time limit of the meet-up scheduler (meetups/scheduling), in seconds; the Celery task stays under the soft limit.
 MEETUPS_SCHEDULE_SECONDS = env.int("MEETUPS_SCHEDULE_SECONDS", default=30)
 # A published tender's deadline moved to fewer days from now than this needs an explicit confirmation.
@@ -233,6 +236,11 @@ LEGAL_PUBLICATION_DIRECTOR = env.str("LEGAL_PUBLICATION_DIRECTOR", default="")
 LEGAL_HOST = env.str("LEGAL_HOST", default="")
 CONTACT_EMAIL = env.str("CONTACT_EMAIL", default="")
 
+# The sign-up wizard offers to fill a structure's identity from its SIRET when this is set: the search endpoint of
+# the public "API Recherche d'entreprises" (structures/services/directory_lookup.py). Empty (the default): no lookup.
+SIRET_LOOKUP_URL = env.str("SIRET_LOOKUP_URL", default="")
+SIRET_LOOKUP_TIMEOUT = env.float("SIRET_LOOKUP_TIMEOUT", default=3.0)
+
 # Celery: Redis broker; tasks are queued only once the transaction commits.
 REDIS_URL = env.str("REDIS_URL", default="")
 CELERY_BROKER_URL = REDIS_URL or "redis://127.0.0.1:6379/0"
@@ -272,6 +280,10 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=9, minute=0),
     },
     "charter-resume-award-imports": {"task": "charter.tasks.resume_stalled_award_imports", "schedule": 300.0},
+    "structures-completeness-reminders": {
+        "task": "structures.send_completeness_reminders",
+        "schedule": crontab(day_of_month="1", hour=10, minute=0),
+    },
 }
 
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
@@ -306,6 +318,13 @@ SECURE_CSP = {
     "base-uri": [CSP.SELF],
     "object-src": [CSP.NONE],
 }
+# The directory's map (geo): tiles from GEO_TILES_URL ("https://{s}.tiles.example.org/{z}/{x}/{y}.png"); none by
+# default (markers on a plain background, so the site works offline). Its host becomes the one image origin allowed.
+GEO_TILES_URL = env.str("GEO_TILES_URL", default="")
+GEO_TILES_ATTRIBUTION = env.str("GEO_TILES_ATTRIBUTION", default="")
+if GEO_TILES_URL:
+    _tiles = GEO_TILES_URL.split("/")  # scheme:, "", host
+    SECURE_CSP["img-src"].append(f"{_tiles[0]}//{_tiles[2].replace('{s}', '*')}")
 
 LOGGING = {
     "version": 1,
@@ -318,6 +337,7 @@ LOGGING = {
 DASHBOARD_PANELS = [
     "backoffice.panels.staff_home_panel",
     "tenders.panels.buyer_home_panel",
+    "shortlists.panels.shortlists_panel",
     "structures.panels.structure_panel",
     "matching.panels.for_you_panel",
     "tenders.panels.my_tenders_panel",
@@ -346,3 +366,31 @@ STAFF_QUEUES: list[str] = [
     "tenders.queues.buyer_access_requests",
     "meetups.queues.upcoming_meetups",
 ]
+
+# The open API (/api/v1/, the api app): read-only JSON, a buyer organisation's token for the buyer-only fields,
+# rate limits counted in the cache (Redis with REDIS_URL: shared by every worker), cursor pagination.
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["api.authentication.ApiTokenAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_THROTTLE_CLASSES": ["api.throttling.AnonymousRateThrottle", "api.throttling.TokenRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {"anon": "60/min", "token": "600/min"},
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    "UNAUTHENTICATED_TOKEN": None,
+    # Anonymous limits count per client address: the same trusted proxy hops as allauth's limits (0: REMOTE_ADDR,
+    # so an X-Forwarded-For header sent by the client itself is not trusted).
+    "NUM_PROXIES": ALLAUTH_TRUSTED_PROXY_COUNT,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "API ouverte ESS 2024",
+    "DESCRIPTION": "Appels d'offres publiés, structures vérifiées et chiffres de la charte sociale, en lecture seule. "
+    "Sans jeton : les champs publics. Avec le jeton d'une organisation acheteuse (`Authorization: Token <clé>`) : "
+    "aussi les coordonnées des structures.",
+    "VERSION": "1.0.0",
+    "SCHEMA_PATH_PREFIX": r"/api/v[0-9]+",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {},
+}

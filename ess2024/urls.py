@@ -9,9 +9,12 @@ from django.views.i18n import set_language
 from accounts import views as accounts_views
 from backoffice import views as backoffice_views
 from ess2024 import views
+from ess2024.health import health
 
 urlpatterns = [
     path("i18n/setlang/", set_language, name="set_language"),
+    # Not translated: probes (Docker HEALTHCHECK, docker-compose, a load balancer) call one fixed address.
+    path("sante/", health, name="health"),
     # The open API is not translated: one address per resource, whatever the language (issue 14).
     path("api/", include("api.urls")),
 ]
@@ -23,6 +26,7 @@ urlpatterns += i18n_patterns(
     path("contact/", views.contact, name="contact"),
     path("compte/", include("allauth.urls")),
     path("espace/", accounts_views.dashboard, name="dashboard"),
+    path("espace/structure/sites/", include("geo.urls")),  # before structures_space: "sites" is not a slug there
     path("espace/structure/", include("structures.urls_space")),
     path("espace/equipe/", include("backoffice.urls")),
     path("espace/historique/", backoffice_views.buyer_history, name="buyer_history"),

@@ -1,4 +1,4 @@
-"""How dates and links read in the alerts: "12 mars 2026 à 12 h (dans 9 jours)", absolute URLs from SITE_URL."""
+"""How dates and links read in the alerts: "12 mars 2026 à 12 h 00 (dans 9 jours)", absolute URLs from SITE_URL."""
 
 from __future__ import annotations
 
@@ -15,16 +15,13 @@ PARIS = ZoneInfo("Europe/Paris")
 
 
 def deadline_text(deadline: datetime.datetime, *, now: datetime.datetime | None = None) -> str:
-    """ "12 mars 2026 à 12 h (dans 9 jours)" in Europe/Paris time, in the active language."""
+    """ "12 mars 2026 à 12 h 00 (dans 9 jours)" in Europe/Paris time, in the active language."""
     local = timezone.localtime(deadline, PARIS)
     today = timezone.localtime(now or timezone.now(), PARIS).date()
     day = formats.date_format(local, "j F Y")
     if local.day == 1 and translation.get_language() in (None, "fr"):
         day = day.replace("1 ", "1er ", 1)
-    if translation.get_language() in (None, "fr"):
-        hour = f"{local.hour}\u00a0h" if local.minute == 0 else f"{local.hour}\u00a0h\u00a0{local.minute:02d}"
-    else:
-        hour = f"{local:%H:%M}"
+    hour = formats.time_format(local, "TIME_FORMAT")  # "12 h 00" (ess2024/formats), "12:00" in English
     days = (local.date() - today).days
     if days < 0:
         remaining = _("date dépassée")

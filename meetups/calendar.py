@@ -17,6 +17,7 @@ from django.conf import settings
 from django.core import signing
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from meetups.models import Meeting, MeetingRequest, Meetup, Registration, RequestDirection
@@ -128,10 +129,11 @@ def agenda_rows(meetup: Meetup, participant, meetings: list[Meeting]) -> list[Ag
     ):
         requests[(request.buyer_id, request.registration.structure_id)].append(request)
     structure_topics: dict[int, dict[int, str]] = defaultdict(dict)
-    for structure_id, topic_id, name in Structure.topics.through.objects.filter(
+    english = (get_language() or "").startswith("en")  # topic names in the page's language (issue 15, item 3)
+    for structure_id, topic_id, name, name_en in Structure.topics.through.objects.filter(
         structure_id__in=structure_ids
-    ).values_list("structure_id", "topic_id", "topic__name"):
-        structure_topics[structure_id][topic_id] = name
+    ).values_list("structure_id", "topic_id", "topic__name", "topic__name_en"):
+        structure_topics[structure_id][topic_id] = name_en if english and name_en else name
     buyer_topics: dict[int, set[int]] = defaultdict(set)
     for buyer_id, topic_id in (
         Tender.objects.filter(buyer_id__in=buyer_ids, topics__isnull=False)

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 from django.utils import timezone
 
 from accounts.models import User
+from ess2024.templatetags.french import de
 from meetups import services
 from meetups.models import (
     Meeting,
@@ -230,7 +231,8 @@ def _speed_buyers(rng: random.Random) -> list[BuyerOrganisation]:
         if len(buyers) >= SPEED_BUYERS:
             break
         buyer, _created = BuyerOrganisation.objects.get_or_create(
-            slug=f"ville-{slugify(city)}", defaults={"name": f"Ville de {city}", "kind": BuyerOrganisation.Kind.CITY}
+            slug=f"ville-{slugify(city)}",
+            defaults={"name": f"Ville {de(city, always=True)}", "kind": BuyerOrganisation.Kind.CITY},
         )
         if buyer not in buyers:
             buyers.append(buyer)

@@ -1,6 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from ess2024.templatetags.french import a, de
 from structures.models import Structure
 
 
@@ -36,10 +37,10 @@ class MeetingRequestsForm(forms.Form):
         self.fields["buyers"].choices = [(str(buyer.pk), buyer.name) for buyer in self.buyer_list]
         for buyer in self.buyer_list:
             self.fields[f"priority_{buyer.pk}"] = _priority_field(
-                _("Rang de %(name)s (1 = premier souhait)") % {"name": buyer.name}
+                _("Rang %(de_name)s (1 = premier souhait)") % {"de_name": de(buyer.name)}
             )
             self.fields[f"note_{buyer.pk}"] = forms.CharField(
-                label=_("Ce que vous voulez présenter à %(buyer)s") % {"buyer": buyer.name},
+                label=_("Ce que vous voulez présenter %(a_buyer)s") % {"a_buyer": a(buyer.name)},
                 required=False,
                 max_length=300,
                 widget=forms.TextInput(attrs={"class": "form-control"}),
@@ -101,10 +102,10 @@ class BuyerRequestsForm(forms.Form):
         for registration in self.registration_list:
             name = registration.structure.name
             self.fields[f"priority_{registration.pk}"] = _priority_field(
-                _("Rang de %(name)s (1 = premier souhait)") % {"name": name}
+                _("Rang %(de_name)s (1 = premier souhait)") % {"de_name": de(name)}
             )
             self.fields[f"note_{registration.pk}"] = forms.CharField(
-                label=_("Ce que vous attendez de %(name)s") % {"name": name},
+                label=_("Ce que vous attendez %(de_name)s") % {"de_name": de(name)},
                 required=False,
                 max_length=300,
                 widget=forms.TextInput(attrs={"class": "form-control"}),
@@ -163,12 +164,12 @@ class UnavailabilityForm(forms.Form):
     )
 
     def __init__(self, *args, slots, **kwargs):
-        from django.utils import timezone
+        from django.utils import formats, timezone
 
         self.slot_list = list(slots)
         super().__init__(*args, **kwargs)
         self.fields["slots"].choices = [
-            (slot_value(slot), timezone.localtime(slot).strftime("%H:%M")) for slot in self.slot_list
+            (slot_value(slot), formats.time_format(timezone.localtime(slot), "TIME_FORMAT")) for slot in self.slot_list
         ]
 
     def chosen(self):

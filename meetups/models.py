@@ -8,7 +8,7 @@ The database itself forbids double-booking a buyer or a structure at the same ti
 from django.conf import settings
 from django.db import models
 from django.db.models import Count, Q
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
 from structures.models import Structure, Topic
@@ -319,7 +319,7 @@ class Unavailability(models.Model):
 
     def __str__(self):
         who = self.buyer if self.buyer_id else self.registration.structure
-        return f"{who} · {self.starts_at:%H:%M}"
+        return f"{who} · {formats.time_format(timezone.localtime(self.starts_at), 'TIME_FORMAT')}"
 
 
 class NoShow(models.TextChoices):
@@ -366,7 +366,8 @@ class Meeting(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.buyer} × {self.structure} ({self.starts_at:%H:%M})"
+        at = formats.time_format(timezone.localtime(self.starts_at), "TIME_FORMAT")
+        return f"{self.buyer} × {self.structure} ({at})"
 
 
 class CheckIn(models.Model):

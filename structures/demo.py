@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from accounts.models import User
+from ess2024.templatetags.french import a, de
 from structures.models import (
     Area,
     Headcount,
@@ -98,10 +99,11 @@ STREETS = [
     "impasse des Artisans",
 ]
 
-# Kinds of structure: name patterns ({place} = a place above), legal forms, topic and sector slugs, what they do.
+# Kinds of structure: name patterns ({place} = a place above, {de_place} = "de" + it, contracted: "des Mureaux"),
+# legal forms, topic and sector slugs, what they do.
 ARCHETYPES = [
     {
-        "names": ["La Recyclerie de {place}", "Ressourcerie {place}", "Le Réemploi de {place}"],
+        "names": ["La Recyclerie {de_place}", "Ressourcerie {place}", "Le Réemploi {de_place}"],
         "forms": [LegalForm.ASSOCIATION, LegalForm.ACI, LegalForm.SCIC, LegalForm.EI],
         "topics": ["gestion-et-valorisation-des-dechets", "economie-circulaire-et-reemploi"],
         "sectors": ["recyclage", "environnement", "consommation-responsable"],
@@ -109,7 +111,7 @@ ARCHETYPES = [
         "électroménager, vaisselle et jouets retrouvent une seconde vie dans notre boutique solidaire",
     },
     {
-        "names": ["Les Jardins de {place}", "La Ferme urbaine de {place}", "Les Toits verts de {place}"],
+        "names": ["Les Jardins {de_place}", "La Ferme urbaine {de_place}", "Les Toits verts {de_place}"],
         "forms": [LegalForm.ASSOCIATION, LegalForm.ACI, LegalForm.SCIC],
         "topics": ["agriculture-urbaine-et-espaces-verts", "restauration-durable"],
         "sectors": ["agriculture-biologique", "environnement", "alimentation"],
@@ -117,7 +119,7 @@ ARCHETYPES = [
         "déchets verts ; nos légumes approvisionnent des cantines et des traiteurs du quartier",
     },
     {
-        "names": ["La Cuisine solidaire de {place}", "Traiteur {place} Solidaire", "La Table de {place}"],
+        "names": ["La Cuisine solidaire {de_place}", "Traiteur {place} Solidaire", "La Table {de_place}"],
         "forms": [LegalForm.EI, LegalForm.ASSOCIATION, LegalForm.SCOP, LegalForm.ACI],
         "topics": ["restauration-durable", "evenementiel-et-animation"],
         "sectors": ["alimentation", "consommation-responsable"],
@@ -125,7 +127,7 @@ ARCHETYPES = [
         "zéro plastique jetable et lutte contre le gaspillage alimentaire",
     },
     {
-        "names": ["Propreté Solidaire {place}", "Les Nettoyeurs de {place}", "Net'Insertion {place}"],
+        "names": ["Propreté Solidaire {place}", "Les Nettoyeurs {de_place}", "Net'Insertion {place}"],
         "forms": [LegalForm.EI, LegalForm.ETTI, LegalForm.EA, LegalForm.AI],
         "topics": ["nettoyage-et-proprete", "services-aux-sites-maintenance-blanchisserie-conciergerie"],
         "sectors": ["services-aux-personnes", "environnement"],
@@ -133,7 +135,7 @@ ARCHETYPES = [
         "et la gestion du tri des déchets sur site",
     },
     {
-        "names": ["Atelier Textile de {place}", "Les Couturières de {place}", "Fil Solidaire {place}"],
+        "names": ["Atelier Textile {de_place}", "Les Couturières {de_place}", "Fil Solidaire {place}"],
         "forms": [LegalForm.ESAT, LegalForm.EA, LegalForm.SCOP, LegalForm.ACI],
         "topics": ["textile-et-goodies", "economie-circulaire-et-reemploi"],
         "sectors": ["consommation-responsable", "recyclage"],
@@ -141,7 +143,7 @@ ARCHETYPES = [
         "signalétique souple, avec marquage et broderie en atelier",
     },
     {
-        "names": ["Coursiers à vélo de {place}", "Logistique Solidaire {place}", "Cargo {place}"],
+        "names": ["Coursiers à vélo {de_place}", "Logistique Solidaire {place}", "Cargo {place}"],
         "forms": [LegalForm.SCOP, LegalForm.EI, LegalForm.TPE, LegalForm.SCIC],
         "topics": ["logistique-et-transport"],
         "sectors": ["mobilite", "environnement"],
@@ -149,7 +151,7 @@ ARCHETYPES = [
         "livraison de matériel pour les événements",
     },
     {
-        "names": ["Les Bâtisseurs de {place}", "Réemploi Bâtiment {place}", "Chantier-école de {place}"],
+        "names": ["Les Bâtisseurs {de_place}", "Réemploi Bâtiment {place}", "Chantier-école {de_place}"],
         "forms": [LegalForm.SCIC, LegalForm.EI, LegalForm.PME, LegalForm.ACI, LegalForm.SCOP],
         "topics": ["batiment-et-construction-durable", "gestion-et-valorisation-des-dechets"],
         "sectors": ["environnement", "recyclage"],
@@ -157,7 +159,7 @@ ARCHETYPES = [
         "énergétique, avec des équipes en insertion encadrées par des compagnons",
     },
     {
-        "names": ["Énergie citoyenne {place}", "Les Toits solaires de {place}", "Coopérative Soleil {place}"],
+        "names": ["Énergie citoyenne {place}", "Les Toits solaires {de_place}", "Coopérative Soleil {place}"],
         "forms": [LegalForm.SCIC, LegalForm.ASSOCIATION, LegalForm.SCOP],
         "topics": ["energies-renouvelables", "conseil-et-formation"],
         "sectors": ["energies-renouvelables", "finance-solidaire"],
@@ -165,7 +167,7 @@ ARCHETYPES = [
         "financées par l'épargne des habitants",
     },
     {
-        "names": ["Accès Pour Tous {place}", "Conseil Accessibilité {place}", "Les Passeurs de {place}"],
+        "names": ["Accès Pour Tous {place}", "Conseil Accessibilité {place}", "Les Passeurs {de_place}"],
         "forms": [LegalForm.SCOP, LegalForm.CAE, LegalForm.ASSOCIATION, LegalForm.EA],
         "topics": ["accessibilite", "conseil-et-formation"],
         "sectors": ["services-aux-personnes", "numerique"],
@@ -173,7 +175,7 @@ ARCHETYPES = [
         "d'accueil et l'audio-description d'événements",
     },
     {
-        "names": ["Accueil & Sécurité {place}", "Les Médiateurs de {place}", "Veille Solidaire {place}"],
+        "names": ["Accueil & Sécurité {place}", "Les Médiateurs {de_place}", "Veille Solidaire {place}"],
         "forms": [LegalForm.EI, LegalForm.ETTI, LegalForm.AI, LegalForm.ASSOCIATION],
         "topics": ["securite-et-accueil", "insertion-et-mise-a-disposition-de-personnel"],
         "sectors": ["services-aux-personnes"],
@@ -181,7 +183,7 @@ ARCHETYPES = [
         "agents formés aux premiers secours",
     },
     {
-        "names": ["Studio {place}", "Images de {place}", "Scop Communication {place}"],
+        "names": ["Studio {place}", "Images {de_place}", "Scop Communication {place}"],
         "forms": [LegalForm.SCOP, LegalForm.CAE, LegalForm.TPE, LegalForm.ASSOCIATION],
         "topics": ["communication-et-audiovisuel", "evenementiel-et-animation"],
         "sectors": ["culture-et-loisirs", "numerique"],
@@ -189,7 +191,7 @@ ARCHETYPES = [
         "ateliers d'éducation à l'image pour les jeunes du quartier",
     },
     {
-        "names": ["Conciergerie de {place}", "Blanchisserie Solidaire {place}", "Services Plus {place}"],
+        "names": ["Conciergerie {de_place}", "Blanchisserie Solidaire {place}", "Services Plus {place}"],
         "forms": [LegalForm.ESAT, LegalForm.EA, LegalForm.EI],
         "topics": ["services-aux-sites-maintenance-blanchisserie-conciergerie", "nettoyage-et-proprete"],
         "sectors": ["services-aux-personnes"],
@@ -205,7 +207,7 @@ ARCHETYPES = [
         "accueil, nettoyage), avec un accompagnement vers l'emploi durable",
     },
     {
-        "names": ["Maison d'accueil de {place}", "Les Toits Solidaires {place}", "Fondation Habitat {place}"],
+        "names": ["Maison d'accueil {de_place}", "Les Toits Solidaires {place}", "Fondation Habitat {place}"],
         "forms": [LegalForm.ASSOCIATION, LegalForm.FOUNDATION, LegalForm.MUTUAL],
         "topics": ["hebergement", "services-aux-sites-maintenance-blanchisserie-conciergerie"],
         "sectors": ["services-aux-personnes"],
@@ -213,7 +215,7 @@ ARCHETYPES = [
         "lieux rénovés et accessibles",
     },
     {
-        "names": ["La Friche de {place}", "Lieu Commun {place}", "Les Ateliers Partagés de {place}"],
+        "names": ["La Friche {de_place}", "Lieu Commun {place}", "Les Ateliers Partagés {de_place}"],
         "forms": [LegalForm.SCIC, LegalForm.ASSOCIATION, LegalForm.ESUS],
         "topics": ["urbanisme-transitoire", "evenementiel-et-animation"],
         "sectors": ["culture-et-loisirs", "sport"],
@@ -265,14 +267,28 @@ SHORT_FORM = {
     LegalForm.TPE: "très petite entreprise",
     LegalForm.PME: "PME",
 }
+# The short forms above that are masculine ("un atelier et chantier d'insertion", "un ESAT"); the rest are feminine.
+MASCULINE_FORMS = {LegalForm.ACI, LegalForm.ESAT}
 SIAE = {LegalForm.EI, LegalForm.ETTI, LegalForm.ACI, LegalForm.AI, LegalForm.EITI}
 DISABILITY = {LegalForm.EA, LegalForm.ESAT}
+
+
+def _a_form(form: str) -> str:
+    """ "une association implantée", "un atelier et chantier d'insertion implanté" (agreement with the form)."""
+    if form in MASCULINE_FORMS:
+        return f"un {SHORT_FORM[form]} implanté"
+    return f"une {SHORT_FORM[form]} implantée"
+
+
+def _name(pattern: str, place: str) -> str:
+    """A structure's name from its pattern: "La Ferme urbaine des Mureaux", "Images d'Ivry" (never "de Les")."""
+    return pattern.format(place=place, de_place=de(place, always=True))
 
 
 def _description(rng, name, form, place, activity, people):
     city = place[1]
     parts = [
-        f"{name} est une {SHORT_FORM[form]} implantée à {city}. Nous assurons {activity}.",
+        f"{name} est {_a_form(form)} {a(city, always=True)}. Nous assurons {activity}.",
     ]
     if form in SIAE:
         parts.append(
@@ -318,13 +334,13 @@ def _references(rng):
 def _unique_name(rng, archetype, used):
     for _attempt in range(50):
         place = rng.choice(PLACES)
-        name = rng.choice(archetype["names"]).format(place=place[0])
+        name = _name(rng.choice(archetype["names"]), place[0])
         name = name[0].upper() + name[1:]
         if name not in used:
             used.add(name)
             return name, place
     place = rng.choice(PLACES)
-    name = f"{rng.choice(archetype['names']).format(place=place[0])} {len(used)}"
+    name = f"{_name(rng.choice(archetype['names']), place[0])} {len(used)}"
     used.add(name)
     return name, place
 

@@ -11,6 +11,7 @@ from django.contrib.postgres.search import SearchVector, SearchVectorField
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Substr
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 # A text search configuration created by migration 0001: French stemming on unaccented words, so that
@@ -19,7 +20,21 @@ from django.utils.translation import gettext_lazy as _
 SEARCH_CONFIG = "fr_unaccent"
 
 
-class Topic(models.Model):
+class LocalizedName:
+    """Reference data with an English name (`name_en`, issue 15 item 3): `str()` and `localized_name` give it on
+    English pages and emails (the active language), the French `name` otherwise or when no English name is set."""
+
+    @property
+    def localized_name(self) -> str:
+        if self.name_en and (get_language() or "").startswith("en"):
+            return self.name_en
+        return self.name
+
+    def __str__(self):
+        return self.localized_name
+
+
+class Topic(LocalizedName, models.Model):
     """One of the charter's 18 strategic purchase topics (editable by staff)."""
 
     name = models.CharField(_("nom"), max_length=120, unique=True)
@@ -33,11 +48,8 @@ class Topic(models.Model):
         verbose_name = _("thématique stratégique")
         verbose_name_plural = _("thématiques stratégiques")
 
-    def __str__(self):
-        return self.name
 
-
-class Sector(models.Model):
+class Sector(LocalizedName, models.Model):
     """An ESS sector of activity (environment, responsible consumption, …), editable by staff."""
 
     name = models.CharField(_("nom"), max_length=120, unique=True)
@@ -50,11 +62,8 @@ class Sector(models.Model):
         verbose_name = _("secteur d'activité")
         verbose_name_plural = _("secteurs d'activité")
 
-    def __str__(self):
-        return self.name
 
-
-class Area(models.Model):
+class Area(LocalizedName, models.Model):
     """Where a structure works or a tender is performed: a Paris arrondissement, an IDF department, or France."""
 
     class Kind(models.TextChoices):
@@ -80,9 +89,6 @@ class Area(models.Model):
         ordering = ["position", "code"]
         verbose_name = _("zone d'intervention")
         verbose_name_plural = _("zones d'intervention")
-
-    def __str__(self):
-        return self.name
 
 
 class LegalForm(models.TextChoices):
@@ -193,6 +199,15 @@ class StructureQuerySet(models.QuerySet):
         if not user.is_authenticated:
             return self.none()
         return self.filter(memberships__user=user, memberships__role=Membership.Role.ADMIN)
+
+    def with_proofs(self):
+        """Prefetch what a profile proves (references, labels, photos, offers): four queries for any number."""
+        return self.prefetch_related(
+            "client_references",
+            models.Prefetch("structure_labels", queryset=StructureLabel.objects.select_related("label")),
+            "photos",
+            "offers",
+        )
 
 
 def _rule(name: str, *args):
@@ -372,6 +387,8 @@ class Membership(models.Model):
     structure = models.ForeignKey(Structure, on_delete=models.CASCADE, related_name="memberships")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="structure_memberships")
     role = models.CharField(_("rôle"), max_length=8, choices=Role.choices, default=Role.MEMBER)
+    # The monthly "complete your profile" email (structures.services.reminders); the email's link turns it off.
+    completeness_reminders = models.BooleanField(_("rappel mensuel de complétude"), default=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -473,3 +490,184 @@ class ImportJob(models.Model):
 
     def __str__(self):
         return f"{self.file.name} ({self.get_status_display()})"
+
+
+# --- Profiles that prove (issue 14): client references, labels, photos, offers -----------------------------------
+
+
+class AmountBand(models.TextChoices):
+    """The amount of a past contract, in bands (buyers compare orders of magnitude, not exact figures)."""
+
+    UNDISCLOSED = "", _("Non communiqué")
+    UNDER_40K = "lt40k", _("Moins de 40 000 €")
+    UNDER_100K = "40k-100k", _("40 000 à 100 000 €")
+    UNDER_250K = "100k-250k", _("100 000 à 250 000 €")
+    UNDER_1M = "250k-1m", _("250 000 € à 1 M€")
+    OVER_1M = "gt1m", _("Plus de 1 M€")
+
+
+class ProofQuerySet(models.QuerySet):
+    def for_structure(self, structure):
+        return self.filter(structure=structure)
+
+
+def client_logo_path(instance, filename):
+    return f"structures/references/{instance.structure_id}/{filename}"
+
+
+class ClientReference(models.Model):
+    """A past contract a structure shows buyers: who the client was, when, what was done, roughly for how much."""
+
+    structure = models.ForeignKey(Structure, on_delete=models.CASCADE, related_name="client_references")
+    client = models.CharField(_("client"), max_length=200)
+    year = models.PositiveSmallIntegerField(_("année"))
+    description = models.TextField(_("ce qui a été fait"), max_length=1000)
+    amount_band = models.CharField(_("montant"), max_length=10, choices=AmountBand.choices, blank=True)
+    client_logo = models.ImageField(_("logo du client"), upload_to=client_logo_path, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ProofQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-year", "-created_at", "-pk"]  # newest first
+        verbose_name = _("référence client")
+        verbose_name_plural = _("références clients")
+        constraints = [
+            models.CheckConstraint(condition=Q(year__gte=1900, year__lte=2100), name="clientreference_year_range")
+        ]
+
+    def __str__(self):
+        return f"{self.client} ({self.year})"
+
+
+class LabelQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(is_active=True)
+
+
+class Label(models.Model):
+    """A label or certification (ESUS, RGE, Qualiopi…): a reference list maintained by staff in the admin."""
+
+    name = models.CharField(_("nom"), max_length=120, unique=True)
+    slug = models.SlugField(_("identifiant"), max_length=120, unique=True)
+    description = models.TextField(_("description"), max_length=1000, blank=True)
+    url = models.URLField(_("page de référence"), blank=True)
+    is_active = models.BooleanField(
+        _("proposé aux structures"),
+        default=True,
+        help_text=_("Décochez pour ne plus le proposer : les structures qui l'ont déjà le gardent."),
+    )
+
+    objects = LabelQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("label ou certification")
+        verbose_name_plural = _("labels et certifications")
+
+    def __str__(self):
+        return self.name
+
+
+def label_document_path(instance, filename):
+    return f"structures/labels/{instance.structure_id}/{filename}"
+
+
+class StructureLabel(models.Model):
+    """A label a structure holds, with an optional expiry date and supporting document (PDF or image)."""
+
+    structure = models.ForeignKey(Structure, on_delete=models.CASCADE, related_name="structure_labels")
+    label = models.ForeignKey(Label, verbose_name=_("label"), on_delete=models.PROTECT, related_name="+")
+    expires_on = models.DateField(_("valable jusqu'au"), null=True, blank=True)
+    document = models.FileField(_("justificatif"), upload_to=label_document_path, blank=True)
+    document_name = models.CharField(_("nom du justificatif"), max_length=120, blank=True)
+    document_type = models.CharField(max_length=100, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ProofQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["label__name"]
+        verbose_name = _("label d'une structure")
+        verbose_name_plural = _("labels des structures")
+        constraints = [models.UniqueConstraint(fields=["structure", "label"], name="structurelabel_unique")]
+
+    def __str__(self):
+        return f"{self.label} · {self.structure_id}"
+
+    def is_expired(self, today=None) -> bool:
+        from django.utils import timezone
+
+        return self.expires_on is not None and self.expires_on < (today or timezone.localdate())
+
+    @property
+    def expired(self) -> bool:
+        return self.is_expired()
+
+
+def photo_path(instance, filename):
+    return f"structures/photos/{instance.structure_id}/{filename}"
+
+
+class StructurePhoto(models.Model):
+    """A photo of the structure's work (at most PHOTOS_MAX per structure, structures.services.proofs)."""
+
+    structure = models.ForeignKey(Structure, on_delete=models.CASCADE, related_name="photos")
+    image = models.ImageField(_("photo"), upload_to=photo_path)
+    alt_text = models.CharField(_("description de la photo"), max_length=250)
+    position = models.PositiveSmallIntegerField(_("ordre"), default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ProofQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["position", "pk"]
+        verbose_name = _("photo")
+        verbose_name_plural = _("photos")
+        constraints = [models.CheckConstraint(condition=~Q(alt_text=""), name="structurephoto_alt_required")]
+
+    def __str__(self):
+        return self.alt_text
+
+
+class Offer(models.Model):
+    """What the structure offers buyers, in a few words: a title and a short description."""
+
+    structure = models.ForeignKey(Structure, on_delete=models.CASCADE, related_name="offers")
+    title = models.CharField(_("titre"), max_length=120)
+    description = models.TextField(_("description"), max_length=1000)
+    position = models.PositiveSmallIntegerField(_("ordre"), default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ProofQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["position", "pk"]
+        verbose_name = _("offre")
+        verbose_name_plural = _("offres")
+
+    def __str__(self):
+        return self.title
+
+
+class StructureDraft(models.Model):
+    """What a user typed in the sign-up wizard (structures.views_space.structure_create), kept in the database so
+    that it survives a logout or a change of device: one per user, deleted when the structure is created or when
+    the user starts again. `data` holds the raw values of each submitted step ({step: {field: [values]}}), errors
+    included; `prefill` the values offered by the company directory for steps not submitted yet."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="structure_draft")
+    data = models.JSONField(default=dict, blank=True)
+    prefill = models.JSONField(default=dict, blank=True)
+    valid_steps = models.JSONField(default=list, blank=True)
+    current_step = models.CharField(max_length=20, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("inscription en cours")
+        verbose_name_plural = _("inscriptions en cours")
+
+    def __str__(self):
+        return f"{self.user} ({self.current_step or '-'})"

@@ -28,11 +28,20 @@ from structures.forms import (
     RoleForm,
     SiretForm,
 )
-from structures.models import Invitation, JoinRequest, Membership, Structure, VerificationStatus
+from structures.models import (
+    Invitation,
+    JoinRequest,
+    Membership,
+    Structure,
+    StructureDraft,
+    VerificationStatus,
+)
+from structures.services import directory_lookup
+from structures.services.proofs import proof_summary
+from structures.services.reminders import threshold as reminder_threshold
 
 # --- Sign-up wizard ---------------------------------------------------------------------------------------------
 
-WIZARD_SESSION_KEY = "structures:wizard"
 WIZARD_STEPS = [
     ("siret", gettext_lazy("SIRET"), SiretForm),
     ("identite", gettext_lazy("Identité"), IdentityStepForm),
@@ -40,60 +49,119 @@ WIZARD_STEPS = [
     ("capacite", gettext_lazy("Capacité"), CapacityForm),
 ]
 STEP_NAMES = [name for name, _label, _form in WIZARD_STEPS]
+LOOKUP_STEP = "identite"  # the step the company directory fills in
 
 
-def _wizard_state(request) -> dict:
-    state = request.session.get(WIZARD_SESSION_KEY) or {}
-    state.setdefault("data", {})
-    state.setdefault("valid", [])
-    return state
+def _wizard_draft(request) -> StructureDraft:
+    """The user's draft, or a new one not saved yet (nothing is written until the user submits a step)."""
+    return StructureDraft.objects.filter(user=request.user).first() or StructureDraft(user=request.user)
 
 
-def _save_wizard_state(request, state: dict) -> None:
-    request.session[WIZARD_SESSION_KEY] = state
-    request.session.modified = True
+def _wizard_resume_step(draft: StructureDraft) -> str:
+    """Where the wizard opens: the step last shown, unless an earlier step still needs an answer."""
+    first_open = next((name for name in STEP_NAMES if name not in draft.valid_steps), STEP_NAMES[-1])
+    if draft.current_step in STEP_NAMES and STEP_NAMES.index(draft.current_step) < STEP_NAMES.index(first_open):
+        return draft.current_step
+    return first_open
 
 
-def _step_url(step: str) -> str:
-    if step == STEP_NAMES[0]:
+def _wizard_mark(draft: StructureDraft, step: str, is_valid: bool) -> None:
+    draft.valid_steps = [s for s in draft.valid_steps if s != step] + ([step] if is_valid else [])
+
+
+def _wizard_form(form_class, draft: StructureDraft, step: str):
+    """A step shown again: bound to what was typed (its errors with it), or offered the directory's values."""
+    stored = draft.data.get(step)
+    if stored is not None:
+        return form_class(data=MultiValueDict(stored))
+    if draft.prefill.get(step):
+        return form_class(initial=draft.prefill[step])
+    return form_class()
+
+
+def _wizard_lookup(request, draft: StructureDraft, siret: str):
+    """The button "Remplir depuis l'annuaire des entreprises": the directory's values go to the identity step.
+
+    Returns the redirect to that step, or the French message to show on step 1 when the directory gave nothing."""
+    try:
+        found = directory_lookup.lookup_siret(siret)
+    except directory_lookup.DirectoryLookupError as error:
+        return None, error.message
+    if LOOKUP_STEP in draft.data:
+        # Already typed once: the directory's values replace those fields, the others (the contact) stay.
+        draft.data[LOOKUP_STEP] = {**draft.data[LOOKUP_STEP], **{name: [value] for name, value in found.items()}}
+        _wizard_mark(draft, LOOKUP_STEP, False)
+    else:
+        draft.prefill = {**draft.prefill, LOOKUP_STEP: found}
+    draft.save()
+    messages.success(
+        request,
+        _("Les informations de l'annuaire des entreprises sont remplies : vérifiez-les et complétez le contact."),
+    )
+    return redirect(_step_url(LOOKUP_STEP)), None
+
+
+def _step_url(step: str | None = None) -> str:
+    """A step's own address; without a step, the wizard's entry, which resumes where the user left."""
+    if step is None:
         return reverse("structures_space:create")
     return reverse("structures_space:create_step", args=[step])
 
 
 @verified_email_required
-def structure_create(request, step: str = "siret"):
-    """`/espace/structure/nouvelle/`: "Je représente une structure", four steps kept in the session.
+def structure_create(request, step: str | None = None):
+    """`/espace/structure/nouvelle/`: "Je représente une structure", four steps kept in a draft (StructureDraft).
 
-    What was typed is stored at each submission (even with errors, even when going back), so nothing is lost; the
-    structure is created only at the end, by services.structure_create.
+    What was typed is stored at each submission (even with errors, even when going back), so nothing is lost, across
+    logouts and devices: the entry address opens the step where the user left. The structure is created only at the
+    end, by services.structure_create, and the draft deleted with it. "Recommencer" deletes the draft.
     """
+    draft = _wizard_draft(request)
+    if step is None:
+        if request.method != "POST":
+            return redirect(_step_url(_wizard_resume_step(draft)))
+        step = STEP_NAMES[0]  # older pages post step 1 to the entry address
     if step not in STEP_NAMES:
         raise Http404
+    if request.method == "POST" and "restart" in request.POST:
+        if draft.pk:
+            draft.delete()
+        messages.success(request, _("Tout ce que vous aviez saisi est effacé. Vous pouvez recommencer."))
+        return redirect(_step_url(STEP_NAMES[0]))
     index = STEP_NAMES.index(step)
     label, form_class = WIZARD_STEPS[index][1:]
-    state = _wizard_state(request)
     for previous in STEP_NAMES[:index]:
-        if previous not in state["valid"]:
+        if previous not in draft.valid_steps:
             return redirect(_step_url(previous))
 
-    stored = state["data"].get(step)
+    lookup_enabled = index == 0 and directory_lookup.is_enabled()
+    lookup_error = None
     if request.method == "POST":
-        raw = {name: request.POST.getlist(name) for name in form_class.base_fields}
-        state["data"][step] = raw
+        if draft.pk is None:  # the first submission (two tabs at once: one draft all the same)
+            draft, _created = StructureDraft.objects.get_or_create(user=request.user)
+        if index == 0 and draft.data.get(step, {}).get("siret") != request.POST.getlist("siret"):
+            draft.prefill = {}  # another SIRET: what the directory said about the previous one no longer holds
+        draft.data = {**draft.data, step: {name: request.POST.getlist(name) for name in form_class.base_fields}}
         form = form_class(data=request.POST)
         is_valid = form.is_valid()
-        state["valid"] = [s for s in state["valid"] if s != step] + ([step] if is_valid else [])
-        _save_wizard_state(request, state)
+        _wizard_mark(draft, step, is_valid)
+        draft.current_step = step
+        draft.save()
         if "back" in request.POST and index > 0:
             return redirect(_step_url(STEP_NAMES[index - 1]))
-        if is_valid:
+        if is_valid and lookup_enabled and "lookup" in request.POST:
+            response, lookup_error = _wizard_lookup(request, draft, form.cleaned_data["siret"])
+            if response is not None:
+                return response
+        elif is_valid:
             if index + 1 < len(STEP_NAMES):
                 return redirect(_step_url(STEP_NAMES[index + 1]))
-            return _wizard_finish(request, state)
-    elif stored is not None:
-        form = form_class(data=MultiValueDict(stored))  # back on a step already filled in: show it as it was
+            return _wizard_finish(request, draft)
     else:
-        form = form_class()
+        form = _wizard_form(form_class, draft, step)
+        if draft.pk and draft.current_step != step:
+            draft.current_step = step
+            draft.save(update_fields=["current_step", "updated_at"])
 
     return render(
         request,
@@ -110,23 +178,26 @@ def structure_create(request, step: str = "siret"):
                     "label": step_label,
                     "number": number,
                     "url": _step_url(name),
-                    "done": name in state["valid"],
+                    "done": name in draft.valid_steps,
                 }
                 for number, (name, step_label, _form) in enumerate(WIZARD_STEPS, start=1)
             ],
             "previous_url": _step_url(STEP_NAMES[index - 1]) if index else None,
             "is_last": index + 1 == len(STEP_NAMES),
+            "has_draft": draft.pk is not None,
+            "lookup_enabled": lookup_enabled,
+            "lookup_error": lookup_error,
         },
     )
 
 
-def _wizard_finish(request, state: dict):
+def _wizard_finish(request, draft: StructureDraft):
     cleaned = {}
     for name, _label, form_class in WIZARD_STEPS:
-        form = form_class(data=MultiValueDict(state["data"].get(name, {})))
+        form = form_class(data=MultiValueDict(draft.data.get(name, {})))
         if not form.is_valid():
-            state["valid"] = [s for s in state["valid"] if s != name]
-            _save_wizard_state(request, state)
+            _wizard_mark(draft, name, False)
+            draft.save()
             messages.error(request, _("Une information de cette étape doit être corrigée."))
             return redirect(_step_url(name))
         cleaned.update(form.cleaned_data)
@@ -134,13 +205,13 @@ def _wizard_finish(request, state: dict):
         structure = services.structure_create(user=request.user, **cleaned)
     except services.SiretAlreadyRegistered:
         # Registered by someone else while this person was filling in the form: step 1 now says so.
-        state["valid"] = []
-        _save_wizard_state(request, state)
-        return redirect(_step_url("siret"))
+        draft.valid_steps = []
+        draft.save()
+        return redirect(_step_url(STEP_NAMES[0]))
     except services.StructureError as error:
         messages.error(request, error.message)
-        return redirect(_step_url("siret"))
-    request.session.pop(WIZARD_SESSION_KEY, None)
+        return redirect(_step_url(STEP_NAMES[0]))
+    draft.delete()  # in the request's transaction: with the structure, or not at all
     messages.success(
         request,
         _("« %(name)s » est inscrite. L'équipe des Canaux va vérifier ses informations.") % {"name": structure.name},
@@ -162,7 +233,7 @@ def join_request_create(request, siret: str):
         except services.StructureError as error:
             messages.warning(request, error.message)
             return redirect("dashboard")
-        request.session.pop(WIZARD_SESSION_KEY, None)
+        StructureDraft.objects.filter(user=request.user).delete()  # joined instead: the draft is done
         messages.success(
             request,
             _(
@@ -193,7 +264,11 @@ def _admin_structure(request, slug: str) -> Structure:
 def structure_detail(request, slug: str):
     """`/espace/structure/<slug>/`: verification status, completeness, the profile section by section."""
     structure = get_object_or_404(
-        Structure.objects.for_member(request.user).active().prefetch_related("topics", "sectors", "areas"), slug=slug
+        Structure.objects.for_member(request.user)
+        .active()
+        .prefetch_related("topics", "sectors", "areas")
+        .with_proofs(),
+        slug=slug,
     )
     return render(
         request,
@@ -204,6 +279,9 @@ def structure_detail(request, slug: str):
             "is_admin": perms.can_manage_members(request.user, structure),
             "sections": services.SECTIONS,
             "Status": VerificationStatus,
+            "proofs": proof_summary(structure),
+            "membership": structure.memberships.filter(user=request.user).first(),
+            "reminder_threshold": reminder_threshold(),
         },
     )
 

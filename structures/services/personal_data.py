@@ -11,6 +11,7 @@ from structures.models import (
     JoinRequest,
     Membership,
     Structure,
+    StructureDraft,
 )
 
 
@@ -20,6 +21,7 @@ def personal_data(user: User) -> dict:
     join_requests = JoinRequest.objects.filter(user=user).select_related("structure").order_by("created_at")
     received = Invitation.objects.filter(Q(email__iexact=user.email) | Q(accepted_by=user)).select_related("structure")
     sent = Invitation.objects.filter(invited_by=user).select_related("structure").order_by("created_at")
+    draft = StructureDraft.objects.filter(user=user).first()
     return {
         "structures": [
             {
@@ -51,6 +53,10 @@ def personal_data(user: User) -> dict:
         "invitations_envoyees": [
             {"structure": i.structure.name, "adresse": i.email, "date": i.created_at.isoformat()} for i in sent
         ],
+        # The sign-up wizard's unfinished draft: what the person typed, step by step (contact name, email…).
+        "inscription_en_cours": (
+            {"etapes": draft.data, "modifiee_le": draft.updated_at.isoformat()} if draft is not None else None
+        ),
     }
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from django.contrib import admin
 from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
@@ -113,6 +113,6 @@ class QuestionInline(admin.StackedInline):
         return format_html(
             "<strong>{}</strong> — {}<br>{}",
             question.structure.name,
-            timezone.localtime(question.created_at).strftime("%d/%m/%Y %H:%M"),
+            formats.date_format(timezone.localtime(question.created_at), "SHORT_DATETIME_FORMAT"),
             question.text,
         )

@@ -11,7 +11,12 @@ from django.utils import timezone
 from structures.models import ReservedMarket
 from tenders.models import Procedure, TenderStatus
 
-from .reference import BUYERS, PER_BUYER, RESERVED_KINDS, SITES, STATUS_PLAN, TOPIC_TENDERS
+from .reference import BUYERS, PER_BUYER, RELATED_TOPIC, RESERVED_KINDS, SITES, STATUS_PLAN, TOPIC_TENDERS
+
+# The opening ceremony of the Paris 2024 Olympic Games: work that ends before it is preparation, the rest is legacy.
+GAMES_OPEN = datetime.date(2024, 7, 26)
+# How a tender of several lots is split.
+LOT_PARTS = ["secteur nord", "secteur sud", "secteur est"]
 
 
 def _dates(rng: random.Random, status: str, now: datetime.datetime) -> dict:
@@ -48,12 +53,26 @@ def _dates(rng: random.Random, status: str, now: datetime.datetime) -> dict:
     }
 
 
-def _description(rng: random.Random, title: str, subject: str, buyer: str, site: str, hours: int) -> str:
+def _buyer_sites(places: list[str]) -> list[tuple[str, str]]:
+    """The sites within a buyer's places (a site's area is one of them, or in one of their departments)."""
+    return [(name, code) for name, code in SITES if any(code.startswith(place) for place in places)]
+
+
+def _description(
+    rng: random.Random, title: str, subject: str, buyer: str, site: str, hours: int, before_games: bool
+) -> str:
     first = f"Cette consultation porte sur « {title.lower()} », sur le site « {site} ». Le marché couvre {subject}."
+    # Dates read true: only work due before the Games speaks of the events to come.
+    timing = (
+        "Les prestations commencent trois mois avant les épreuves et se poursuivent pendant la phase héritage, "
+        "quand les équipements sont rendus aux habitants."
+        if before_games
+        else "Les prestations s'inscrivent dans la phase héritage des Jeux : les équipements sont rendus aux "
+        "habitants et aux clubs du territoire."
+    )
     second = rng.choice(
         [
-            "Les prestations commencent trois mois avant les épreuves et se poursuivent pendant la phase héritage, "
-            "quand les équipements sont rendus aux habitants.",
+            timing,
             "Le titulaire travaille en lien avec les équipes du site et les associations du quartier ; une réunion de "
             "lancement réunit tous les intervenants.",
             "L'offre précise les moyens humains et matériels, le planning et la manière dont le titulaire réduit "
@@ -73,14 +92,15 @@ def _description(rng: random.Random, title: str, subject: str, buyer: str, site:
 
 def _plan_tender(organisation_index: int, position: int, now: datetime.datetime) -> dict:
     """Everything about one tender, drawn from its own generator: the same plan on every run."""
-    slug, name, _kind, prefix, places, _signed, _user = BUYERS[organisation_index]
+    slug, name, _kind, prefix, buyer_places, _signed, _user = BUYERS[organisation_index]
     reference = f"{prefix}-2024-{position + 1:03d}"
     rng = random.Random(f"ess2024-tender-{reference}")
     index = organisation_index * PER_BUYER + position
     topic_index = index % len(TOPIC_TENDERS)
     titles, subject, cpv = TOPIC_TENDERS[topic_index]
     base_title = titles[(index // len(TOPIC_TENDERS)) % len(titles)]
-    site = SITES[(organisation_index + position * 3) % len(SITES)]
+    sites = _buyer_sites(buyer_places)
+    site, site_area = sites[(organisation_index + position * 3) % len(sites)]
     title = f"{base_title} — {site}"
     status = STATUS_PLAN[position] or (TenderStatus.CANCELLED if organisation_index % 2 else TenderStatus.UNSUCCESSFUL)
     lot_count = rng.choice([0, 0, 1, 2, 2, 3])
@@ -90,27 +110,31 @@ def _plan_tender(organisation_index: int, position: int, now: datetime.datetime)
         reserved = ReservedMarket.NONE
         if (index + number) % 5 == 0:
             reserved = RESERVED_KINDS[(index + number) % 3]
-        lot_topic = topic_index if number == 1 else rng.randrange(len(TOPIC_TENDERS))
+        # A lot is a part of its tender, split by area as buyers do: its title and topic are the tender's own
+        # ("Hébergement des équipes techniques — secteur nord" holds no fan zone).
+        lot_title = f"{base_title} — {LOT_PARTS[number - 1]}" if lot_count > 1 else base_title
         lots.append(
             {
                 "number": number,
-                "title": base_title if number == 1 else TOPIC_TENDERS[lot_topic][0][0],
-                "topic_index": lot_topic,
+                "title": lot_title,
+                "topic_index": topic_index,
                 "estimated_value": (value / lot_count).quantize(Decimal("1")),
                 "reserved": reserved,
                 "insertion_hours": rng.choice([None, None, 400, 800, 1500, 3000]),
             }
         )
     hours = sum(lot["insertion_hours"] or 0 for lot in lots) or rng.choice([0, 0, 600, 1200])
-    extra_topic = rng.randrange(len(TOPIC_TENDERS))
+    dates = _dates(rng, status, now)
+    before_games = timezone.localtime(dates["bid_deadline"]).date() < GAMES_OPEN - datetime.timedelta(days=90)
+    extra_topic = RELATED_TOPIC[topic_index]
     return {
         "reference": reference,
         "rng": rng,
         "title": title,
         "status": status,
-        "description": _description(rng, base_title, subject, name, site, hours),
+        "description": _description(rng, base_title, subject, name, site, hours, before_games),
         "topic_indexes": sorted({topic_index, extra_topic} if rng.random() < 0.3 else {topic_index}),
-        "places": places[: rng.randint(1, len(places))],
+        "places": [site_area],
         "cpv": cpv,
         "value": value,
         "procedure": Procedure.ADAPTED
@@ -120,7 +144,7 @@ def _plan_tender(organisation_index: int, position: int, now: datetime.datetime)
         "documents": ["Règlement de la consultation", "Cahier des clauses techniques particulières"][
             : rng.randint(1, 2)
         ],
-        "dates": _dates(rng, status, now),
+        "dates": dates,
         "contact": (f"Service des achats — {name}", f"achats@{slug}.demo.ess2024.fr"),
         "official_url": "https://www.marches-publics.gouv.fr/" if rng.random() < 0.4 else "",
         "interest_count": rng.randint(2, 12) if status != TenderStatus.DRAFT else 0,

@@ -86,24 +86,32 @@ BUYERS = [
     ),
 ]
 
+# Sites of the Games and of their legacy, each with the area it is in (a Paris arrondissement or a department): a
+# tender is performed where its site is, and a buyer only buys for sites within its own places.
 SITES = [
-    "village des athlètes (Saint-Denis)",
-    "centre aquatique olympique (Saint-Denis)",
-    "village des médias (Dugny)",
-    "Arena Porte de la Chapelle (Paris 18e)",
-    "parc départemental Georges-Valbon (La Courneuve)",
-    "site du Bourget",
-    "Grand Palais éphémère (Paris 7e)",
-    "berges de Seine",
-    "stade Pierre-de-Coubertin (Paris 16e)",
-    "gymnase des Poissonniers (Paris 18e)",
+    ("village des athlètes (Saint-Denis)", "93"),
+    ("centre aquatique olympique (Saint-Denis)", "93"),
+    ("village des médias (Dugny)", "93"),
+    ("Arena Porte de la Chapelle (Paris 18e)", "75118"),
+    ("parc départemental Georges-Valbon (La Courneuve)", "93"),
+    ("site du Bourget (Seine-Saint-Denis)", "93"),
+    ("Grand Palais éphémère (Paris 7e)", "75107"),
+    ("berges de Seine (Paris 13e)", "75113"),
+    ("stade Pierre-de-Coubertin (Paris 16e)", "75116"),
+    ("gymnase des Poissonniers (Paris 18e)", "75118"),
+    ("halle Pajol (Paris 18e)", "75118"),
+    ("parc de la Villette (Paris 19e)", "75119"),
+    ("parc de Belleville (Paris 20e)", "75120"),
+    ("stade Yves-du-Manoir (Colombes)", "92"),
+    ("Paris La Défense Arena (Nanterre)", "92"),
+    ("parc du Tremblay (Champigny-sur-Marne)", "94"),
 ]
 
 # For each of the 18 topics, in their order: tender titles, what the work is about, CPV codes.
 TOPIC_TENDERS = [
     (
         [
-            "Collecte et valorisation des biodéchets des restaurants",
+            "Collecte et valorisation des biodéchets des cantines",
             "Tri et recyclage des déchets de chantier",
             "Gestion des déchets des zones spectateurs",
             "Collecte des cartons et plastiques des espaces logistiques",
@@ -281,6 +289,10 @@ TOPIC_TENDERS = [
         ["50000000-5"],
     ),
 ]
+
+# The second topic a tender of each topic may carry (by topic index): a neighbouring trade, never an unrelated one
+# (a solar-panel tender may also be "Bâtiment et construction durable", not "Économie circulaire").
+RELATED_TOPIC = [5, 13, 14, 0, 9, 0, 5, 17, 0, 4, 17, 12, 4, 16, 2, 16, 15, 8]
 
 QUESTIONS = [
     (

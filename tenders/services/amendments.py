@@ -86,7 +86,7 @@ def is_amendable(tender: Tender) -> bool:
 def _moment(value: datetime.datetime | None) -> str:
     if value is None:
         return _("non indiquée")
-    return date_format(timezone.localtime(value), "j F Y à H:i")
+    return date_format(timezone.localtime(value), "DATETIME_FORMAT")
 
 
 def _text(text: str) -> str:

@@ -36,6 +36,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from ess2024.templatetags.french import a
 from outbox.services import queue_email
 from structures.models import Membership, Structure
 from tenders.models import Interest, Lot, PartnerMessage, PartnerSearch, Tender, TenderStatus
@@ -206,8 +207,8 @@ def partner_message_send(
     previous = list(conversation(tender=tender, first=sender, second=recipient))
     if previous and not any(m.sender_id == recipient.pk for m in previous):
         raise ParticipationRefused(
-            _("Vous avez déjà écrit à %(name)s : vous pourrez lui écrire de nouveau quand elle vous aura répondu.")
-            % {"name": recipient.name},
+            _("Vous avez déjà écrit %(a_name)s : vous pourrez lui écrire de nouveau quand elle vous aura répondu.")
+            % {"a_name": a(recipient.name)},
             code="awaiting_reply",
         )
     message = PartnerMessage.objects.create(

@@ -7,7 +7,7 @@ import os
 import pytest
 from django.conf import settings
 from django.core import mail
-from django.utils import timezone
+from django.utils import formats, timezone
 from playwright.sync_api import expect
 
 from meetups import services
@@ -162,7 +162,10 @@ def test_requests_both_ways_accept_publish_agenda_email_with_ics_then_check_in(l
     [email] = [
         message for message in mail.outbox if message.to == [membership.user.email] and "agenda" in message.subject
     ]
-    assert "SOLIDEO" in email.body and timezone.localtime(meeting.starts_at).strftime("%H:%M") in email.body
+    assert (
+        "SOLIDEO" in email.body
+        and formats.time_format(timezone.localtime(meeting.starts_at), "TIME_FORMAT") in email.body
+    )
     ics_url = next(line for line in email.body.splitlines() if line.endswith(".ics"))
     ics = page.request.get(live_server.url + ics_url.removeprefix(settings.SITE_URL))
     assert ics.ok and ics.headers["content-type"].startswith("text/calendar")

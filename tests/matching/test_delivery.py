@@ -150,7 +150,7 @@ def test_the_email_is_french_with_absolute_links_reasons_deadline_and_unsubscrib
     text = message.body
     html = message.alternatives[0].content
     day = f"{deadline.day}{'er' if deadline.day == 1 else ''}"
-    assert f"Date limite : {day} " in text and "à 12\u00a0h (dans 9 jours)" in text
+    assert f"Date limite : {day} " in text and "à 12\u00a0h\u00a000 (dans 9 jours)" in text
     assert f"http://testserver/appels-d-offres/{tender.slug}/" in text
     assert f'href="http://testserver/appels-d-offres/{tender.slug}/"' in html
     assert "Un nouvel appel d'offres correspond à votre structure, Les Cuisines Solidaires :" in text

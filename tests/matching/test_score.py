@@ -67,7 +67,7 @@ def test_the_topic_reason_quotes_as_english_does_in_english(make_structure, make
     with translation.override("en"):
         reason = match_for(tender=tender, structure=structure).reasons[0]
 
-    assert reason == "You work in “Restauration durable” and “Nettoyage et propreté”."
+    assert reason == "You work in “Sustainable catering” and “Cleaning”."
 
 
 @pytest.mark.parametrize(

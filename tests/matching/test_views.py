@@ -245,7 +245,7 @@ def test_deadline_text_in_french_paris_time():
     paris = ZoneInfo("Europe/Paris")
     now = datetime.datetime(2026, 3, 3, 10, 0, tzinfo=paris)
     assert deadline_text(datetime.datetime(2026, 3, 12, 11, 0, tzinfo=datetime.UTC), now=now) == (
-        "12 mars 2026 à 12\u00a0h (dans 9 jours)"
+        "12 mars 2026 à 12\u00a0h\u00a000 (dans 9 jours)"
     )
     assert deadline_text(datetime.datetime(2026, 4, 1, 14, 30, tzinfo=paris), now=now).startswith(
         "1er avril 2026 à 14"

@@ -31,19 +31,23 @@ import pytest
 from allauth.account.models import EmailAddress
 from django.contrib.auth.models import Group
 from django.contrib.contenttypes.models import ContentType
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
 from django.utils import timezone
 
 from accounts.models import STAFF_GROUP, User
+from api.models import ApiToken
 from charter.models import AwardImport
 from matching.models import DeadlineReminder, Digest, Notification, SavedSearch, TenderDispatch
 from matching.preferences import unsubscribe_token
 from meetups import calendar as meetups_calendar
 from meetups.models import RegistrationStatus
 from outbox.models import OutboxEmail
-from structures.models import Area, ImportJob, Invitation, JoinRequest, Membership, Sector, Topic
+from shortlists.models import Shortlist, ShortlistEntry
+from structures.models import Area, ImportJob, Invitation, JoinRequest, Label, Membership, Sector, Topic
+from structures.services import proofs
 from structures.services.invitations import invitation_token
 from tenders.models import BuyerAccessRequest, Interest, PartnerMessage, Question
 from tenders.services.documents import document_add
@@ -106,6 +110,7 @@ TABLE = [
     #  route                                                                      kwargs                                               anon   A      B      X      Y      staff  super
     # --- public pages, accounts (allauth: an invalid key gets its "invalid link" page) --------------------------------
     R("i18n/setlang/",                                                            None,                                               "302    302    302    302    302    302    302"),
+    R("sante/",                                                                   None,                                               "200    200    200    200    200    200    200"),
     R("",                                                                         None,                                               "200    200    200    200    200    200    200"),
     R("accessibilite/",                                                           None,                                               "200    200    200    200    200    200    200"),
     R("mentions-legales/",                                                        None,                                               "200    200    200    200    200    200    200"),
@@ -129,19 +134,28 @@ TABLE = [
     R("compte/password/reset/done/",                                              None,                                               "200    200    200    200    200    200    200"),
     # --- the signed-in space: a structure's pages for its members only (404 for everyone else, staff included) ---------
     R("espace/",                                                                  None,                                               "login  200    200    200    200    200    200"),
-    R("espace/structure/nouvelle/",                                               None,                                               "login  200    200    200    200    200    200"),
+    R("espace/structure/nouvelle/",                                               None,                                               "login  302    302    302    302    302    302"),  # resumes at the user's step
     R("espace/structure/nouvelle/<slug:step>/",                                   {"step": "siret"},                                  "login  200    200    200    200    200    200"),
     R("espace/structure/rejoindre/<str:siret>/",                                  {"siret": W.structure_b.siret},                     "login  200    302    200    200    200    200"),
     R("espace/structure/invitation/<str:token>/",                                 {"token": W.invitation_token},                      "login  200    200    200    200    200    200"),
     R("espace/structure/<slug:slug>/",                                            {"slug": W.structure_a.slug},                       "login  200    404    404    404    404    404"),
     R("espace/structure/<slug:slug>/modifier/<slug:section>/",                    {"slug": W.structure_a.slug, "section": "capacite"},"login  200    404    404    404    404    404"),
     R("espace/structure/<slug:slug>/archiver/",                                   {"slug": W.structure_a.slug},                       "login  200    404    404    404    404    404"),
+    R("espace/structure/rappel-completude/<str:token>/",                          {"token": "jeton-invalide"},                        "400    400    400    400    400    400    400"),
+    R("espace/structure/<slug:slug>/profil/<slug:kind>/",                         {"slug": W.structure_a.slug, "kind": "offres"},     "login  200    404    404    404    404    404"),
+    R("espace/structure/<slug:slug>/profil/<slug:kind>/<int:pk>/",                {"slug": W.structure_a.slug, "kind": "offres", "pk": W.offer_a.pk},"login  200    404    404    404    404    404"),
+    R("espace/structure/<slug:slug>/profil/<slug:kind>/<int:pk>/supprimer/",      {"slug": W.structure_a.slug, "kind": "offres", "pk": W.offer_a.pk},"login  405    405    405    405    405    405"),
+    R("espace/structure/<slug:slug>/profil/photos/<int:pk>/deplacer/",            {"slug": W.structure_a.slug, "pk": W.offer_a.pk},   "login  405    405    405    405    405    405"),
+    R("espace/structure/<slug:slug>/rappel-completude/",                          {"slug": W.structure_a.slug},                       "login  405    405    405    405    405    405"),
     R("espace/structure/<slug:slug>/nouvelle-verification/",                      {"slug": W.structure_a.slug},                       "login  405    405    405    405    405    405"),
     R("espace/structure/<slug:slug>/equipe/",                                     {"slug": W.structure_a.slug},                       "login  200    404    404    404    404    404"),
     R("espace/structure/<slug:slug>/equipe/membres/<int:pk>/role/",               {"slug": W.structure_a.slug, "pk": W.colleague_a.pk},"login  405    405    405    405    405    405"),
     R("espace/structure/<slug:slug>/equipe/membres/<int:pk>/retirer/",            {"slug": W.structure_a.slug, "pk": W.colleague_a.pk},"login  405    405    405    405    405    405"),
     R("espace/structure/<slug:slug>/equipe/invitations/<int:pk>/annuler/",        {"slug": W.structure_a.slug, "pk": W.invitation_a.pk},"login  405    405    405    405    405    405"),
     R("espace/structure/<slug:slug>/equipe/demandes/<int:pk>/<str:decision>/",    {"slug": W.structure_a.slug, "pk": W.join_request_a.pk, "decision": "accepter"},"login  405    405    405    405    405    405"),
+    R("espace/structure/sites/<slug:slug>/",                                      {"slug": W.structure_a.slug},                       "login  200    404    404    404    404    404"),
+    R("espace/structure/sites/<slug:slug>/<int:pk>/supprimer/",                   {"slug": W.structure_a.slug, "pk": 1},              "login  405    405    405    405    405    405"),
+    R("espace/structure/sites/<slug:slug>/<int:pk>/principal/",                   {"slug": W.structure_a.slug, "pk": 1},              "login  405    405    405    405    405    405"),
     # --- Les Canaux staff pages (backoffice): 404 for everyone else; POST-only views answer 405 first ------------------
     R("espace/equipe/structures/",                                                None,                                               "login  404    404    404    404    200    200"),
     R("espace/equipe/structures/<int:pk>/",                                       {"pk": W.pending.pk},                               "login  404    404    404    404    200    200"),
@@ -163,6 +177,7 @@ TABLE = [
     R("structures/imports/<int:pk>/",                                             {"pk": W.import_job.pk},                            "login  404    404    404    404    200    200"),
     R("structures/imports/<int:pk>/appliquer/",                                   {"pk": W.import_job.pk},                            "login  404    404    404    404    405    405"),
     R("structures/<slug:slug>/",                                                  {"slug": W.structure_a.slug},                       "200    200    200    200    200    200    200"),
+    R("structures/<slug:slug>/labels/<int:pk>/justificatif/",                     {"slug": W.structure_a.slug, "pk": W.label_a.pk},   "200    200    200    200    200    200    200"),
     # --- tenders: public pages, buyer preferences, a structure's POSTs, a conversation for its two sides ---------------
     R("appels-d-offres/",                                                         None,                                               "200    200    200    200    200    200    200"),
     R("appels-d-offres/flux.atom",                                                None,                                               "200    200    200    200    200    200    200"),
@@ -183,6 +198,16 @@ TABLE = [
     R("alertes/recherches/suivre/",                                               None,                                               "login  200    200    200    200    200    200"),
     R("alertes/recherches/<int:pk>/supprimer/",                                   {"pk": W.saved_search_a.pk},                        "login  405    405    405    405    405    405"),
     R("alertes/desabonnement/<str:token>/",                                       {"token": W.unsubscribe_token_a},                   "200    200    200    200    200    200    200"),
+    # --- shortlists (issue 14): buyers' lists, one organisation's list is a 404 for any other; staff have their own --
+    R("listes/",                                                                  None,                                               "login  404    404    200    200    200    200"),
+    R("listes/ajouter/<slug:slug>/",                                              {"slug": W.structure_a.slug},                       "login  404    404    200    200    200    200"),
+    R("listes/<int:pk>/",                                                         {"pk": W.shortlist_entry_x.shortlist_id},                "login  404    404    200    404    404    404"),
+    R("listes/<int:pk>/renommer/",                                                {"pk": W.shortlist_entry_x.shortlist_id},                "login  405    405    405    405    405    405"),
+    R("listes/<int:pk>/supprimer/",                                               {"pk": W.shortlist_entry_x.shortlist_id},                "login  404    404    200    404    404    404"),
+    R("listes/<int:pk>/export/",                                                  {"pk": W.shortlist_entry_x.shortlist_id},                "login  404    404    400    404    404    404"),
+    R("listes/<int:pk>/inviter/",                                                 {"pk": W.shortlist_entry_x.shortlist_id},                "login  405    405    405    405    405    405"),
+    R("listes/<int:pk>/structures/<int:entry_pk>/note/",                          {"pk": W.shortlist_entry_x.shortlist_id, "entry_pk": W.shortlist_entry_x.pk}, "login  405    405    405    405    405    405"),
+    R("listes/<int:pk>/structures/<int:entry_pk>/retirer/",                       {"pk": W.shortlist_entry_x.shortlist_id, "entry_pk": W.shortlist_entry_x.pk}, "login  405    405    405    405    405    405"),
     # --- meet-ups: the agenda for participants (A registered, X holding a table), staff pages for staff ----------------
     R("rencontres/",                                                              None,                                               "200    200    200    200    200    200    200"),
     R("rencontres/<slug:slug>/",                                                  {"slug": W.meetup.slug},                            "200    200    200    200    200    200    200"),
@@ -213,6 +238,14 @@ TABLE = [
     R("charte/<slug:slug>/",                                                      {"slug": W.organisation_x.slug},                    "200    200    200    200    200    200    200"),
     R("charte/<slug:slug>/attributions.csv",                                      {"slug": W.organisation_x.slug},                    "200    200    200    200    200    200    200"),
     R("charte/<slug:slug>/attributions.xlsx",                                     {"slug": W.organisation_x.slug},                    "200    200    200    200    200    200    200"),
+    # --- the open API (issue 14): public, read-only; a token only adds fields -------------------------------------------
+    R("api/v1/appels-d-offres/",                                                  None,                                               "200    200    200    200    200    200    200"),
+    R("api/v1/appels-d-offres/<slug:slug>/",                                      {"slug": W.tender_x.slug},                          "200    200    200    200    200    200    200"),
+    R("api/v1/structures/",                                                       None,                                               "200    200    200    200    200    200    200"),
+    R("api/v1/structures/<slug:slug>/",                                           {"slug": W.structure_a.slug},                       "200    200    200    200    200    200    200"),
+    R("api/v1/charte/",                                                           None,                                               "200    200    200    200    200    200    200"),
+    R("api/v1/schema/",                                                           None,                                               "200    200    200    200    200    200    200"),
+    R("api/v1/docs/",                                                             None,                                               "200    200    200    200    200    200    200"),
     # --- the charter's award imports: buyers for their organisation, staff for any -------------------------------------
     R("charte/import/",                                                           None,                                               "login  404    404    200    200    200    200"),
     R("charte/import/<int:pk>/",                                                  {"pk": W.award_import_x.pk},                        "login  404    404    200    404    200    200"),
@@ -272,6 +305,12 @@ TABLE = [
     R("admin/structures/topic/<path:object_id>/delete/",                          _id(W.topic),                                       "login  403    403    403    403    200    200"),
     R("admin/structures/topic/<path:object_id>/change/",                          _id(W.topic),                                       "login  403    403    403    403    200    200"),
     R("admin/structures/topic/<path:object_id>/",                                 _id(W.topic),                                       "login  403    403    302    302    302    302"),
+    R("admin/structures/label/",                                                  None,                                               "login  403    403    403    403    200    200"),
+    R("admin/structures/label/add/",                                              None,                                               "login  403    403    403    403    200    200"),
+    R("admin/structures/label/<path:object_id>/history/",                         _id(W.label_a.label),                               "login  403    403    403    403    200    200"),
+    R("admin/structures/label/<path:object_id>/delete/",                          _id(W.label_a.label),                               "login  403    403    403    403    200    200"),
+    R("admin/structures/label/<path:object_id>/change/",                          _id(W.label_a.label),                               "login  403    403    403    403    200    200"),
+    R("admin/structures/label/<path:object_id>/",                                 _id(W.label_a.label),                               "login  403    403    302    302    302    302"),
     R("admin/structures/sector/",                                                 None,                                               "login  403    403    403    403    200    200"),
     R("admin/structures/sector/add/",                                             None,                                               "login  403    403    403    403    200    200"),
     R("admin/structures/sector/<path:object_id>/history/",                        _id(W.sector),                                      "login  403    403    403    403    200    200"),
@@ -402,6 +441,14 @@ TABLE = [
     R("admin/matching/savedsearch/<path:object_id>/delete/",                      _id(W.saved_search_a),                              "login  403    403    403    403    403    403"),
     R("admin/matching/savedsearch/<path:object_id>/change/",                      _id(W.saved_search_a),                              "login  403    403    403    403    200    200"),
     R("admin/matching/savedsearch/<path:object_id>/",                             _id(W.saved_search_a),                              "login  403    403    302    302    302    302"),
+    # --- API tokens: a buyer's organisation's only (404 for another), staff all; never deleted; revoking is a POST -------
+    R("admin/api/apitoken/",                                                      None,                                               "login  403    403    200    200    200    200"),
+    R("admin/api/apitoken/add/",                                                  None,                                               "login  403    403    200    200    200    200"),
+    R("admin/api/apitoken/<path:object_id>/history/",                             _id(W.api_token_x),                                 "login  403    403    200    404    200    200"),
+    R("admin/api/apitoken/<path:object_id>/delete/",                              _id(W.api_token_x),                                 "login  403    403    403    404    403    403"),
+    R("admin/api/apitoken/<path:object_id>/change/",                              _id(W.api_token_x),                                 "login  403    403    200    404    200    200"),
+    R("admin/api/apitoken/<path:object_id>/",                                     _id(W.api_token_x),                                 "login  403    403    302    302    302    302"),
+    R("admin/api/apitoken/<path:object_id>/revoquer/",                            _id(W.api_token_x),                                 "login  403    403    405    405    405    405"),
     # --- meet-ups: staff only, 404 for buyers (ess2024.admin_scoping) --------------------------------------------------
     R("admin/meetups/meetup/<int:pk>/planning/",                                  {"pk": W.meetup.pk},                                "login  403    403    404    404    200    200"),
     R("admin/meetups/meetup/",                                                    None,                                               "login  403    403    403    403    200    200"),
@@ -417,7 +464,7 @@ TABLE = [
     R("admin/meetups/registration/<path:object_id>/change/",                      _id(W.registration_a),                              "login  403    403    404    404    200    200"),
     R("admin/meetups/registration/<path:object_id>/",                             _id(W.registration_a),                              "login  403    403    302    302    302    302"),
     # --- app index, catch-all ------------------------------------------------------------------------------------------
-    R("admin/(?P<app_label>auth|account|accounts|outbox|structures|tenders|matching|meetups)/$",{"app_label": "tenders"},                           "login  403    403    200    200    200    200"),
+    R("admin/(?P<app_label>auth|account|accounts|outbox|structures|tenders|matching|meetups|api)/$",{"app_label": "tenders"},                           "login  403    403    200    200    200    200"),
     R("admin/(?P<url>.*)$",                                                       {"url": "inexistant/"},                             "login  403    403    404    404    404    404"),
 ]
 # fmt: on
@@ -538,6 +585,15 @@ def _build_world() -> dict:
         },
         "structure_a": structure_a,
         "structure_b": structure_b,
+        "offer_a": proofs.offer_save(
+            structure=structure_a, by=member_a.user, title="Offre de A", description="Texte."
+        ),
+        "label_a": proofs.label_save(
+            structure=structure_a,
+            by=member_a.user,
+            label=Label.objects.get_or_create(slug="qualiopi", defaults={"name": "Qualiopi"})[0],
+            document=SimpleUploadedFile("attestation.pdf", PDF_BYTES),
+        ),
         "pending": pending,
         "membership_a": member_a,
         "colleague_a": colleague_a,
@@ -559,6 +615,13 @@ def _build_world() -> dict:
         "feed_token_a": meetups_calendar.feed_token(meetup, participant_a),
         "badge_token_a": meetups_calendar.badge_token(meetup, participant_a),
         "saved_search_a": saved_search_a,
+        "api_token_x": ApiToken.objects.create(
+            organisation=buyer_x.organisation, name="Jeton de X", prefix="ess_abcdef", key_hash="0" * 64
+        ),
+        "shortlist_entry_x": ShortlistEntry.objects.create(
+            shortlist=Shortlist.objects.create(name="Liste de X", organisation=buyer_x.organisation),
+            structure=structure_a,
+        ),
         "unsubscribe_token_a": unsubscribe_token(member_a.user),
         "outbox_email": outbox_email,
         "notification": notification,
@@ -751,6 +814,27 @@ def test_member_cannot_manage_another_structures_team(world):
     assert structure.archived_at is None
     assert structure.description != "Pris par B."
     assert not Invitation.objects.filter(email="ami-de-b@exemple.fr").exists()
+
+
+@pytest.mark.django_db
+def test_member_cannot_change_another_structures_proofs(world):
+    """References, labels, photos, offers (issue 14): another structure's member gets 404s and changes nothing."""
+    structure, offer, label = world["structure_a"], world["offer_a"], world["label_a"]
+    client = _client(world, "member_b")
+    posts = [
+        (reverse("structures_space:proofs", args=[structure.slug, "offres"]), {"title": "Pris", "description": "B"}),
+        (reverse("structures_space:proof_edit", args=[structure.slug, "offres", offer.pk]), {"title": "Pris"}),
+        (reverse("structures_space:proof_delete", args=[structure.slug, "offres", offer.pk]), {}),
+        (reverse("structures_space:proof_delete", args=[structure.slug, "labels", label.pk]), {}),
+        (reverse("structures_space:photo_move", args=[structure.slug, offer.pk]), {"direction": "up"}),
+        (reverse("structures_space:reminder_preference", args=[structure.slug]), {}),
+    ]
+    for url, data in posts:
+        assert client.post(url, data).status_code == 404, url
+    offer.refresh_from_db()
+    assert offer.title == "Offre de A"
+    assert structure.offers.count() == 1
+    assert structure.structure_labels.filter(pk=label.pk).exists()
 
 
 @pytest.mark.django_db

@@ -99,10 +99,15 @@ class Tally:
 def business_rows() -> dict[str, int]:
     """Row counts of every table a form of ours writes to (users, structures, tenders' answers, emails…)."""
     labels = ("accounts", "account", "structures", "tenders", "meetups", "matching", "outbox")
+    # The sign-up wizard's draft keeps what was typed, refused input included, by design (nothing typed is lost).
+    kept_on_purpose = {"structures.StructureDraft"}
     return {
         model._meta.label: model._default_manager.count()
         for model in apps.get_models()
-        if model._meta.app_label in labels and not model._meta.proxy and model._meta.managed
+        if model._meta.app_label in labels
+        and not model._meta.proxy
+        and model._meta.managed
+        and model._meta.label not in kept_on_purpose
     }
 
 
@@ -300,7 +305,7 @@ def test_structure_wizard_never_causes_a_server_error(client, step):
             break
         url = step_one if name == "siret" else reverse("structures_space:create_step", args=[name])
         assert client.post(url, data).status_code == 302
-    url = step_one if step == "siret" else reverse("structures_space:create_step", args=[step])
+    url = reverse("structures_space:create_step", args=[step])  # /nouvelle/ itself redirects to where one left off
     assert client.get(url).status_code == 200  # the step itself, not a redirect to step 1
     _fuzz_form(client, name=f"structure wizard, step {step}", url=url, fields=WIZARD_FUZZED[step])
 

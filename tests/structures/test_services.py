@@ -150,7 +150,17 @@ def test_completeness_counts_what_is_filled_and_lists_what_is_missing():
     bare = services.structure_completeness(structure)
     assert 0 < bare.percent < 20
     sections = [part["section"] for part in bare.missing]
-    assert sections == ["identite", "contact", "activite", "capacite", "logo"]
+    assert sections == [
+        "identite",
+        "contact",
+        "activite",
+        "capacite",
+        "logo",
+        "references",
+        "labels",
+        "photos",
+        "offres",
+    ]
     assert "Au moins une thématique" in bare.missing[2]["items"]
 
     structure = StructureFactory(
@@ -168,8 +178,8 @@ def test_completeness_counts_what_is_filled_and_lists_what_is_missing():
     )
     structure.sectors.set([1])
     full = services.structure_completeness(structure)
-    assert full.percent == 100
-    assert full.is_complete
+    # Every field is filled; what a profile proves (labels, photos, offers) is tested in test_completeness_proofs.py.
+    assert [part["section"] for part in full.missing] == ["labels", "photos", "offres"]
 
 
 def test_completeness_asks_insertion_capacity_from_siae_only():
@@ -191,6 +201,15 @@ def test_personal_data_lists_memberships_and_requests(user):
     assert data["structures"][0]["structure"] == membership.structure.name
     assert data["structures"][0]["role"] == "Administrateur"
     assert data["demandes_pour_rejoindre_une_structure"][0]["message"] == "Je suis la trésorière."
+    assert data["inscription_en_cours"] is None
+
+
+def test_personal_data_includes_the_unfinished_sign_up(user):
+    from structures.models import StructureDraft
+
+    StructureDraft.objects.create(user=user, data={"contact": {"contact_name": ["Inès Bah"]}}, current_step="contact")
+    draft = services.personal_data(user)["inscription_en_cours"]
+    assert draft["etapes"] == {"contact": {"contact_name": ["Inès Bah"]}}
 
 
 def test_account_deletion_is_refused_for_the_last_admin_of_a_team(user):

@@ -10,7 +10,7 @@ from tests.structures.factories import StructureFactory
 pytestmark = pytest.mark.django_db
 
 SIRET = make_siret(4242)
-STEP1 = reverse("structures_space:create")
+STEP1 = reverse("structures_space:create")  # the entry: resumes where the user left (see test_wizard_resume.py)
 
 
 def step(name):
@@ -95,7 +95,7 @@ def test_step_1_detects_a_registered_structure_and_offers_to_join(member_client)
 
 
 def test_later_steps_cannot_be_reached_first(member_client):
-    assert member_client.get(step("capacite"))["Location"] == STEP1
+    assert member_client.get(step("capacite"))["Location"] == step("siret")
     assert member_client.get(step("inconnue")).status_code == 404
 
 
@@ -149,7 +149,7 @@ def test_nothing_typed_is_lost_going_back_even_with_errors(member_client):
     assert 'value="contact@jardins-belleville.fr"' in identity_page
     activity_page = member_client.get(step("activite"))
     assert activity_page.context["form"]["topics"].value() == [str(partial["topics"][0])]
-    siret_page = member_client.get(STEP1).content.decode()
+    siret_page = member_client.get(step("siret")).content.decode()
     assert f'value="{SIRET}"' in siret_page
 
 
@@ -179,7 +179,9 @@ def test_the_full_wizard_creates_the_structure_and_shows_it_on_the_dashboard(mem
     assert "Profil complet à" in dashboard
     assert "En attente de vérification" in dashboard
     # The wizard starts afresh afterwards.
-    assert f'value="{SIRET}"' not in member_client.get(STEP1).content.decode()
+    fresh = member_client.get(STEP1, follow=True)
+    assert fresh.redirect_chain == [(step("siret"), 302)]
+    assert f'value="{SIRET}"' not in fresh.content.decode()
 
 
 def test_a_siret_registered_meanwhile_brings_back_to_step_1(member_client):
@@ -188,6 +190,6 @@ def test_a_siret_registered_meanwhile_brings_back_to_step_1(member_client):
     member_client.post(step("activite"), activity())
     StructureFactory(siret=SIRET)  # someone else finished first
     response = member_client.post(step("capacite"), CAPACITY)
-    assert response["Location"] == STEP1
-    assert "Cette structure est déjà inscrite" in member_client.get(STEP1).content.decode()
+    assert response["Location"] == step("siret")
+    assert "Cette structure est déjà inscrite" in member_client.get(STEP1, follow=True).content.decode()
     assert Structure.objects.count() == 1

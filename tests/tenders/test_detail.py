@@ -74,7 +74,7 @@ def test_page_shows_everything(client, full_tender):
         "Lot 1 : Collecte",
         "Réservé aux SIAE (art. L2113-13)",
         "structures d'insertion par l'activité économique",
-        "1200 heures d'insertion exigées",
+        "1\u00a0200 heures d'insertion exigées",
         "Lot 2 : Valorisation",
         "80\u00a0000\u00a0€",
         "Règlement",
@@ -89,7 +89,7 @@ def test_dates_are_shown_in_paris_time(client):
     # 10:00 UTC in March is 11h00 in Paris (UTC+1).
     deadline = datetime.datetime(2031, 3, 12, 10, 0, tzinfo=datetime.UTC)
     tender = TenderFactory(published=True, bid_deadline=deadline)
-    assert "12 mars 2031 à 11h00" in page(client, tender)
+    assert "12 mars 2031 à 11\u00a0h\u00a000" in page(client, tender)
 
 
 def test_dates_read_naturally_on_the_english_page(client):
@@ -99,7 +99,7 @@ def test_dates_read_naturally_on_the_english_page(client):
     html = unescape(client.get("/en" + reverse("tenders:detail", kwargs={"slug": tender.slug})).content.decode())
 
     assert "12 March 2031 at 11:00" in html
-    assert "à 11h00" not in html
+    assert "11\u00a0h\u00a000" not in html
 
 
 @pytest.mark.parametrize("status", [TenderStatus.DRAFT, TenderStatus.CANCELLED])

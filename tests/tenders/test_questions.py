@@ -83,7 +83,7 @@ def test_questions_deadline_message_says_when(client):
     user, _ = member_of()
     client.force_login(user)
     html = page(client, tender)
-    assert "La date limite pour poser des questions est passée (12 mars 2020 à 11h00)" in html
+    assert "La date limite pour poser des questions est passée (12 mars 2020 à 11\u00a0h\u00a000)" in html
 
 
 @pytest.mark.parametrize("status", [TenderStatus.CANCELLED, TenderStatus.CLOSED, TenderStatus.AWARDED])

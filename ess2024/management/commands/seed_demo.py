@@ -6,9 +6,13 @@ from django.utils.module_loading import import_string
 SEEDERS = [
     "accounts.demo.seed",
     "structures.demo.seed",
+    "structures.demo_proofs.seed",
+    "geo.demo.seed",
     "tenders.demo.seed",
     "matching.demo.seed",
     "meetups.demo.seed",
+    "shortlists.demo.seed",
+    "api.demo.seed",
 ]
 
 
