@@ -10,6 +10,7 @@ masks the key everywhere it is shown and removes it from the database once the e
 
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.core import context as allauth_context
+from django.conf import settings
 from django.contrib.sites.shortcuts import get_current_site
 from django.utils import translation
 
@@ -32,7 +33,21 @@ SENSITIVE_TEMPLATES = frozenset(
 SECRET_CONTEXT_KEYS = ("key", "code", "activate_url", "password_reset_url")
 
 
+def supported_language(code: str | None) -> str | None:
+    """`code` if it is one of settings.LANGUAGES (a region variant such as "en-gb" gives "en"), else None."""
+    if not code:
+        return None
+    codes = {language for language, _name in settings.LANGUAGES}
+    code = code.lower()
+    return code if code in codes else (code.split("-")[0] if code.split("-")[0] in codes else None)
+
+
 class AccountAdapter(DefaultAccountAdapter):
+    def save_user(self, request, user, form, commit=True):
+        """A new account's emails (alerts, digests, reminders) are in the language the person signed up in."""
+        user.language = supported_language(translation.get_language()) or settings.LANGUAGE_CODE
+        return super().save_user(request, user, form, commit=commit)
+
     def send_mail(self, template_prefix: str, email: str, context: dict) -> None:
         request = allauth_context.request
         message = self.render_mail(

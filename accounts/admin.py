@@ -24,7 +24,7 @@ class UserAdmin(BaseUserAdmin):
     search_fields = ["email", "first_name", "last_name"]
     fieldsets = [
         (None, {"fields": ["email", "password"]}),
-        (_("Identité"), {"fields": ["first_name", "last_name"]}),
+        (_("Identité"), {"fields": ["first_name", "last_name", "language"]}),
         (_("Droits"), {"fields": ["is_active", "is_staff", "is_superuser", "groups", "user_permissions"]}),
         (_("Dates"), {"fields": ["last_login", "date_joined"]}),
     ]
@@ -43,7 +43,7 @@ class UserAdmin(BaseUserAdmin):
         readonly = list(super().get_readonly_fields(request, obj))
         if request.user.is_superuser:
             return readonly
-        return [*readonly, *SUPERUSER_ONLY_FIELDS, "last_login", "date_joined"]
+        return [*readonly, *SUPERUSER_ONLY_FIELDS, "language", "last_login", "date_joined"]
 
     def has_add_permission(self, request):
         return request.user.is_active and request.user.is_superuser

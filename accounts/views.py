@@ -11,7 +11,10 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
+from django.views.i18n import LANGUAGE_QUERY_PARAMETER
+from django.views.i18n import set_language as django_set_language
 
+from accounts.adapter import supported_language
 from accounts.forms import AccountDeleteForm
 from accounts.panels import ACCOUNT_PANEL_TEMPLATE
 from accounts.services import AccountDeletionRefused, user_delete, user_deletion_problems, user_personal_data
@@ -70,3 +73,14 @@ def account_delete(request):
             messages.success(request, _("Votre compte et vos données personnelles ont été supprimés. Au revoir !"))
             return redirect("home")
     return render(request, "accounts/delete.html", {"form": form, "problems": problems})
+
+
+def set_language(request):
+    """The site's language switcher (Django's `set_language`, GET only redirects); a signed-in person's emails
+    follow the language chosen (POST)."""
+    response = django_set_language(request)
+    language = supported_language(request.POST.get(LANGUAGE_QUERY_PARAMETER)) if request.method == "POST" else None
+    if language and request.user.is_authenticated and request.user.language != language:
+        request.user.language = language
+        request.user.save(update_fields=["language"])
+    return response

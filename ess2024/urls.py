@@ -4,7 +4,6 @@ from django.conf import settings
 from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.urls import include, path
-from django.views.i18n import set_language
 
 from accounts import views as accounts_views
 from backoffice import views as backoffice_views
@@ -12,7 +11,7 @@ from ess2024 import views
 from ess2024.health import health
 
 urlpatterns = [
-    path("i18n/setlang/", set_language, name="set_language"),
+    path("i18n/setlang/", accounts_views.set_language, name="set_language"),
     # Not translated: probes (Docker HEALTHCHECK, docker-compose, a load balancer) call one fixed address.
     path("sante/", health, name="health"),
     # The open API is not translated: one address per resource, whatever the language (issue 14).

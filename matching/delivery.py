@@ -26,6 +26,7 @@ import logging
 from collections import defaultdict
 from collections.abc import Iterable
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import CharField, Exists, F, OuterRef, Subquery, Value
 from django.db.models.functions import Cast, Concat
@@ -64,6 +65,8 @@ SWEEP_HORIZON = datetime.timedelta(days=7)
 REMINDER_BEFORE = datetime.timedelta(days=3)
 
 SKIP = Notification.SkipReason
+# The language of the reasons stored on a Notification (built at dispatch time, whoever the recipient).
+REASONS_LANGUAGE = "fr"
 
 
 def chunks(ids: list[int], size: int = CHUNK_SIZE) -> list[list[int]]:
@@ -161,6 +164,14 @@ def _write_match_notifications(side: TenderSide) -> tuple[int, int]:
     return len(structures), len(notifications)
 
 
+def invitation_reasons(buyer: str) -> list[str]:
+    return [_("Invitée par l'acheteur : %(buyer)s vous a choisie pour cet appel d'offres.") % {"buyer": buyer}]
+
+
+def saved_search_reasons(label: str) -> list[str]:
+    return [_("Il correspond à votre recherche suivie « %(label)s ».") % {"label": label}]
+
+
 def write_invitation_notifications(tender: Tender, *, topic_ids: Iterable[int] | None = None) -> int:
     """Notify the members of the structures of the lists the buyer invited to the tender (shortlists app), unless
     already told (the (tender, user) constraint). Send-time screening applies as for a match (structure opted out or
@@ -179,9 +190,7 @@ def write_invitation_notifications(tender: Tender, *, topic_ids: Iterable[int] |
         .order_by("structure_id", "user_id")
         .values_list("structure_id", "user_id", "user__notification_preference__frequency")
     )
-    reasons = [
-        _("Invitée par l'acheteur : %(buyer)s vous a choisie pour cet appel d'offres.") % {"buyer": tender.buyer.name}
-    ]
+    reasons = invitation_reasons(tender.buyer.name)
     notifications: dict[int, Notification] = {}
     for structure_id, user_id, frequency in members.iterator(chunk_size=2000):
         if user_id in notifications or frequency == Frequency.NONE:
@@ -255,7 +264,7 @@ def _write_saved_search_notifications(side: TenderSide) -> int:
                 saved_search_id=row["pk"],
                 source=Notification.Source.SAVED_SEARCH,
                 channel=row["frequency"] or Frequency.IMMEDIATE,
-                reasons=[_("Il correspond à votre recherche suivie « %(label)s ».") % {"label": row["label"]}],
+                reasons=saved_search_reasons(row["label"]),
                 topic_ids=topic_ids,
             )
         Notification.objects.bulk_create(notifications.values(), batch_size=INSERT_BATCH, ignore_conflicts=True)
@@ -303,7 +312,8 @@ def screen(rows: list[Notification], *, now: datetime.datetime) -> dict[int, str
 
 
 def tender_facts(tender: Tender, *, now: datetime.datetime) -> dict:
-    """What the email templates show of a tender, whoever receives it (strings only: rendered now, in French)."""
+    """What the email templates show of a tender, whoever receives it (strings only: rendered now, in the active
+    language, which is the recipient's)."""
     return {
         "title": tender.title,
         "buyer": tender.buyer.name,
@@ -317,13 +327,66 @@ def tender_facts(tender: Tender, *, now: datetime.datetime) -> dict:
     }
 
 
-def _facts_by_tender(rows: Iterable, *, now: datetime.datetime) -> dict[int, dict]:
-    """tender id -> tender_facts, computed once per tender of the rows (which select_related their tender)."""
-    facts: dict[int, dict] = {}
+def _facts_by_tender(rows: Iterable, *, now: datetime.datetime) -> dict[tuple[int, str], dict]:
+    """(tender id, language) -> tender_facts in that language, computed once per tender and recipients' language
+    (the rows select_related their tender and user)."""
+    facts: dict[tuple[int, str], dict] = {}
     for row in rows:
-        if row.tender_id not in facts:
-            facts[row.tender_id] = tender_facts(row.tender, now=now)
+        key = (row.tender_id, recipient_language(row.user))
+        if key not in facts:
+            with translation.override(key[1]):
+                facts[key] = tender_facts(row.tender, now=now)
     return facts
+
+
+def recipient_language(user) -> str:
+    """The language a person's alerts are written in (accounts.User.language; the site's default otherwise)."""
+    language = getattr(user, "language", "")
+    return language if language in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
+
+
+def _localized_reasons(rows: list[Notification]) -> dict[int, list[str]]:
+    """Notification id -> its reasons in its recipient's language, for recipients who do not read French.
+
+    The stored reasons are the French sentences written at dispatch time: French recipients keep them (nothing
+    computed, no query). For the others they are rebuilt in their language: an invitation or a saved search from
+    the stored sentence (no query); a match by running the match again for the recipients' structures: per
+    (tender, language), one TenderSide.load (five small queries) and one query for all those structures, however
+    many recipients. A structure that no longer matches keeps its stored (French) reasons.
+    The rows select_related their tender's buyer and user.
+    """
+    foreign = [row for row in rows if recipient_language(row.user) != REASONS_LANGUAGE]
+    if not foreign:
+        return {}
+    with translation.override(REASONS_LANGUAGE):
+        search_prefix, search_suffix = saved_search_reasons("\x00")[0].split("\x00")
+        invitations = {row.tender_id: invitation_reasons(row.tender.buyer.name) for row in foreign}
+    localized: dict[int, list[str]] = {}
+    matched: dict[tuple[int, str], list[Notification]] = defaultdict(list)
+    for row in foreign:
+        language = recipient_language(row.user)
+        stored = list(row.reasons)
+        with translation.override(language):
+            if len(stored) == 1 and row.source == Notification.Source.SAVED_SEARCH:
+                text = stored[0]
+                if text.startswith(search_prefix) and text.endswith(search_suffix):
+                    localized[row.pk] = saved_search_reasons(text[len(search_prefix) : len(text) - len(search_suffix)])
+            elif row.structure_id and stored == invitations[row.tender_id]:
+                localized[row.pk] = invitation_reasons(row.tender.buyer.name)
+            elif row.structure_id and row.source == Notification.Source.MATCH:
+                matched[(row.tender_id, language)].append(row)
+    for (_tender_id, language), tender_rows in matched.items():
+        with translation.override(language):
+            side = TenderSide.load(tender_rows[0].tender)
+            structures = Structure.objects.filter(pk__in={row.structure_id for row in tender_rows})
+            reasons = {
+                values["pk"]: side.match(values).reasons
+                for values in side.queryset(structures).values("pk", "turnover", *MATCH_FIELDS)
+            }
+        for row in tender_rows:
+            if row.structure_id in reasons:
+                localized[row.pk] = reasons[row.structure_id]
+    return localized
 
 
 # What differs between two alerts about the same tender (outbox.services.EmailBatch): the rest is rendered once.
@@ -331,12 +394,17 @@ PERSONAL_VALUES = ("first_name", "unsubscribe_url", "tender.structure")
 REMINDER_PERSONAL_VALUES = ("first_name", "unsubscribe_url", "structure")
 
 
-def tender_item(notification: Notification, *, now: datetime.datetime, facts: dict | None = None) -> dict:
-    """One notified tender as the templates show it: the tender's facts, then why it fits this person."""
+def tender_item(
+    notification: Notification, *, now: datetime.datetime, facts: dict | None = None, reasons: list | None = None
+) -> dict:
+    """One notified tender as the templates show it: the tender's facts, then why it fits this person.
+
+    `facts` and `reasons` in the email's language (default: the facts in the active language, the stored reasons).
+    """
     return {
         **(facts or tender_facts(notification.tender, now=now)),
         "score": notification.score,
-        "reasons": list(notification.reasons),
+        "reasons": list(notification.reasons if reasons is None else reasons),
         "structure": notification.structure.name if notification.structure_id else "",
         "from_search": notification.source == Notification.Source.SAVED_SEARCH,
     }
@@ -376,7 +444,7 @@ def _email_by_dedupe_key() -> Subquery:
 def deliver_notifications(notification_ids: list[int]) -> dict[str, int]:
     """Queue the emails of these pending immediate notifications (each at most once) and mark them."""
     now = timezone.now()
-    with transaction.atomic(), translation.override("fr"):
+    with transaction.atomic():
         rows = list(
             Notification.objects.pending()
             .immediate()
@@ -391,20 +459,23 @@ def deliver_notifications(notification_ids: list[int]) -> dict[str, int]:
         to_send = [row for row in rows if row.pk not in skips]
         preferences_url = site_url("matching:preferences")
         facts = _facts_by_tender(to_send, now=now)
+        reasons = _localized_reasons(to_send)
         items = []
         for row in to_send:
+            language = recipient_language(row.user)
             context, headers = _personal(row.user, preferences_url)
+            item = tender_item(row, now=now, facts=facts[(row.tender_id, language)], reasons=reasons.get(row.pk))
             items.append(
                 {
                     "to": row.user.email,
                     "template": "matching/emails/tender",
-                    "context": {**context, "tender": tender_item(row, now=now, facts=facts[row.tender_id])},
+                    "context": {**context, "tender": item},
                     # Rendered once per tender (and reasons) for the chunk, then these values put in place.
                     "personal": PERSONAL_VALUES,
                     "headers": headers,
                     "dedupe_key": f"notif:{row.tender_id}:{row.user_id}",
                     "kind": "tender_match" if row.source == Notification.Source.MATCH else "tender_search",
-                    "language": "fr",
+                    "language": language,
                     "sensitive": True,  # its one-click unsubscribe link (outbox/redaction.py would find it too)
                 }
             )
@@ -444,7 +515,7 @@ def send_digests(*, frequency: str, now: datetime.datetime | None = None) -> int
 
 
 def _send_digest(*, user_id: int, frequency: str, window: str, now: datetime.datetime) -> int:
-    with transaction.atomic(), translation.override("fr"):
+    with transaction.atomic():
         rows = list(
             Notification.objects.pending()
             .filter(user_id=user_id, channel=frequency, created_at__lte=now)
@@ -468,19 +539,19 @@ def _send_digest(*, user_id: int, frequency: str, window: str, now: datetime.dat
         if not created:  # a concurrent run sent this window's digest: leave the rows for the next window
             return 0
         user = rows[0].user
+        language = recipient_language(user)
         context, headers = _personal(user, site_url("matching:preferences"))
+        reasons = _localized_reasons(kept)
+        with translation.override(language):
+            tenders = [tender_item(row, now=now, reasons=reasons.get(row.pk)) for row in kept]
         email = queue_email(
             to=user.email,
             template="matching/emails/digest",
-            context={
-                **context,
-                "weekly": frequency == Frequency.WEEKLY,
-                "tenders": [tender_item(row, now=now) for row in kept],
-            },
+            context={**context, "weekly": frequency == Frequency.WEEKLY, "tenders": tenders},
             headers=headers,
             dedupe_key=f"digest:{frequency}:{window}:{user_id}",
             kind=f"tender_digest_{frequency}",
-            language="fr",
+            language=language,
         )
         digest.email = email
         digest.save(update_fields=["email"])
@@ -528,7 +599,7 @@ def send_deadline_reminders(*, now: datetime.datetime | None = None) -> int:
 
 
 def _remind(batch: list[tuple[int, int, int]], now: datetime.datetime) -> int:
-    with transaction.atomic(), translation.override("fr"):
+    with transaction.atomic():
         DeadlineReminder.objects.bulk_create(
             [DeadlineReminder(tender_id=t, user_id=u, structure_id=s) for t, u, s in batch], ignore_conflicts=True
         )
@@ -549,6 +620,7 @@ def _remind(batch: list[tuple[int, int, int]], now: datetime.datetime) -> int:
         facts = _facts_by_tender(reminders, now=now)
         items = []
         for reminder in reminders:
+            language = recipient_language(reminder.user)
             context, headers = _personal(reminder.user, preferences_url)
             items.append(
                 {
@@ -557,13 +629,13 @@ def _remind(batch: list[tuple[int, int, int]], now: datetime.datetime) -> int:
                     "context": {
                         **context,
                         "structure": reminder.structure.name,
-                        "tender": facts[reminder.tender_id],
+                        "tender": facts[(reminder.tender_id, language)],
                     },
                     "personal": REMINDER_PERSONAL_VALUES,
                     "headers": headers,
                     "dedupe_key": f"reminder:{reminder.tender_id}:{reminder.user_id}",
                     "kind": "tender_reminder",
-                    "language": "fr",
+                    "language": language,
                 }
             )
         emails = queue_emails(items)
