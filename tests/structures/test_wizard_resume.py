@@ -160,3 +160,12 @@ def test_joining_an_existing_structure_ends_the_draft(user):
     assert StructureDraft.objects.filter(user=user).exists()
     client.post(reverse("structures_space:join", args=[existing.siret]), {"message": "Je suis salariée ici."})
     assert not StructureDraft.objects.filter(user=user).exists()
+
+
+def test_the_space_offers_to_resume_an_unfinished_sign_up(user):
+    client = signed_in(user)
+    assert "Inscrire ma structure" in client.get(reverse("dashboard")).content.decode()
+    client.post(ENTRY, {"siret": SIRET})
+
+    page = client.get(reverse("dashboard")).content.decode()
+    assert "Reprendre l'inscription de ma structure" in page
