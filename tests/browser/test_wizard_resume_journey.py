@@ -56,7 +56,7 @@ def test_the_wizard_resumes_at_step_3_after_logging_out_and_in(live_server, page
         page.get_by_role("button", name="Se déconnecter").click()
         expect(page.get_by_role("link", name="Se connecter")).to_be_visible()
         log_in(page, live_server.url, user.email)
-        page.get_by_role("link", name="Inscrire ma structure").click()
+        page.get_by_role("link", name="Reprendre l'inscription de ma structure").click()
         expect(page.get_by_role("heading", level=2)).to_have_text("Étape 3 sur 4 : Activité")
         expect(page.get_by_role("link", name="Identité (terminée)")).to_be_visible()
         assert_no_axe_violations(page)
