@@ -35,7 +35,7 @@ in Python from the annotated values of the rows already fetched.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -67,10 +67,19 @@ from django.db.models.functions import Coalesce, Least
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from matching.areas import (
+    AREA_ARRONDISSEMENT,
+    AREA_DEPARTMENT,
+    AREA_NATIONAL,
+    AREA_PART,
+    AreaInfo,
+    load_areas,
+    places_covered_by,
+    structure_areas_covering,
+)
 from structures.categories import ELIGIBILITY_FIELDS, eligible_markets, eligible_q
 from structures.models import (
     TURNOVER_CEILING,
-    Area,
     ReservedMarket,
     Structure,
     Topic,
@@ -80,10 +89,6 @@ from structures.models import (
 from tenders.models import Interest, Lot, Tender
 
 # Area precision levels (higher is more precise).
-AREA_ARRONDISSEMENT = 4  # the structure works in the very arrondissement of the place
-AREA_DEPARTMENT = 3  # the structure's department is the place, or covers it
-AREA_PART = 2  # the structure works in an arrondissement inside the department place
-AREA_NATIONAL = 1  # the structure works nationwide
 AREA_POINTS = {AREA_ARRONDISSEMENT: 25, AREA_DEPARTMENT: 20, AREA_PART: 12, AREA_NATIONAL: 8}
 NO_PLACE_POINTS = 25
 
@@ -225,97 +230,6 @@ def _least(expressions: list, output_field) -> Any:
     if len(expressions) == 1:
         return expressions[0]
     return Least(*expressions, output_field=output_field)
-
-
-# --------------------------------------------------------------------------------------------------------------
-# Reference data (small tables, read once per call)
-
-
-@dataclass(frozen=True)
-class AreaInfo:
-    id: int
-    name: str
-    kind: str
-    parent_id: int | None
-    position: int
-
-
-def _areas() -> dict[int, AreaInfo]:
-    # Names in the active language (str(): the English name on English pages, issue 15 item 3).
-    return {
-        area.pk: AreaInfo(area.pk, str(area), area.kind, area.parent_id, area.position)
-        for area in Area.objects.order_by("position", "code").only(
-            "id", "name", "name_en", "kind", "parent_id", "position"
-        )
-    }
-
-
-def _ancestors(area_id: int, areas: Mapping[int, AreaInfo]) -> list[int]:
-    found, parent = [], areas[area_id].parent_id
-    while parent is not None and parent not in found:
-        found.append(parent)
-        parent = areas[parent].parent_id
-    return found
-
-
-def _descendants(area_id: int, areas: Mapping[int, AreaInfo]) -> list[int]:
-    return [other for other in areas if area_id in _ancestors(other, areas)]
-
-
-def _level_of_ancestor(area: AreaInfo) -> int | None:
-    if area.kind == Area.Kind.NATIONAL:
-        return AREA_NATIONAL
-    if area.kind == Area.Kind.DEPARTMENT:
-        return AREA_DEPARTMENT
-    return None
-
-
-def structure_areas_covering(place_ids: Iterable[int], areas: Mapping[int, AreaInfo]) -> dict[int, int]:
-    """For a tender's places: every structure area that covers one of them, with the best precision level."""
-    levels: dict[int, int] = {}
-
-    def keep(area_id: int, level: int) -> None:
-        levels[area_id] = max(level, levels.get(area_id, 0))
-
-    for place_id in place_ids:
-        place = areas[place_id]
-        if place.kind == Area.Kind.NATIONAL:
-            keep(place_id, AREA_NATIONAL)
-            continue
-        keep(place_id, AREA_ARRONDISSEMENT if place.kind == Area.Kind.ARRONDISSEMENT else AREA_DEPARTMENT)
-        for ancestor in _ancestors(place_id, areas):
-            level = _level_of_ancestor(areas[ancestor])
-            if level:
-                keep(ancestor, level)
-        if place.kind == Area.Kind.DEPARTMENT:
-            for inner in _descendants(place_id, areas):
-                keep(inner, AREA_PART)
-    return levels
-
-
-def places_covered_by(structure_area_ids: Iterable[int], areas: Mapping[int, AreaInfo]) -> dict[int, tuple[int, int]]:
-    """The mirror of `structure_areas_covering`: place -> (best level, the structure area that covers it)."""
-    covered: dict[int, tuple[int, int]] = {}
-
-    def keep(place_id: int, level: int, by: int) -> None:
-        if level > covered.get(place_id, (0, 0))[0]:
-            covered[place_id] = (level, by)
-
-    for area_id in sorted(structure_area_ids, key=lambda pk: areas[pk].position):
-        area = areas[area_id]
-        if area.kind == Area.Kind.NATIONAL:
-            for place_id in areas:
-                keep(place_id, AREA_NATIONAL, area_id)
-        elif area.kind == Area.Kind.DEPARTMENT:
-            keep(area_id, AREA_DEPARTMENT, area_id)
-            for inner in _descendants(area_id, areas):
-                keep(inner, AREA_DEPARTMENT, area_id)
-        else:
-            keep(area_id, AREA_ARRONDISSEMENT, area_id)
-            for ancestor in _ancestors(area_id, areas):
-                if areas[ancestor].kind == Area.Kind.DEPARTMENT:
-                    keep(ancestor, AREA_PART, area_id)
-    return covered
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -467,7 +381,7 @@ class TenderSide:
             for topic in Topic.objects.filter(pk__in=all_topics).order_by("position", "name").only("name", "name_en")
         }
         places = list(Tender.places.through.objects.filter(tender_id=tender.pk).values_list("area_id", flat=True))
-        return cls(tender=tender, own_topic_ids=own, lots=lots, place_ids=places, topics=topics, areas=_areas())
+        return cls(tender=tender, own_topic_ids=own, lots=lots, place_ids=places, topics=topics, areas=load_areas())
 
     def _reservations(self, topic_id: int) -> list[str] | None:
         """The reserved kinds one must be eligible for to serve this topic of the tender (None: open to all)."""
@@ -636,7 +550,7 @@ class StructureSide:
             topics={
                 topic.pk: str(topic) for topic in Topic.objects.order_by("position", "name").only("name", "name_en")
             },
-            areas=_areas(),
+            areas=load_areas(),
         )
 
     def _excluded(self) -> bool:
