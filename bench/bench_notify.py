@@ -7,7 +7,8 @@ stops when the 5,000th message is accepted; every recipient must have received e
 
 Beside it, in the same run and to the same server, right after each timed run: a raw `smtplib` loop sending that
 run's 5,000 messages again over one connection — the ceiling of this machine's SMTP path without rendering,
-database or queue. The ratio compares the best run with the loop measured right after it.
+database or queue. Its clock starts once the connection is greeted, and it runs twice: the faster loop is the
+reference (the stricter one). The ratio compares the best run with the reference measured right after it.
 
 Figures: `notify.5000.seconds_1_worker`, `notify.5000.seconds_2_workers`, `notify.emails_per_s` (5,000 / the
 best of the two), `notify.smtplib_emails_per_s`, `notify.alerts.smtp_ratio` (the first rate ÷ the second: the goal
@@ -233,8 +234,9 @@ def publish_and_wait(server, label: str) -> float:
     return elapsed
 
 
-def smtplib_rate(server) -> float:
-    """Emails per second of a raw smtplib loop sending the last run's messages again, over one connection."""
+def smtplib_rate(server, *, loops: int = 2) -> float:
+    """Emails per second of a raw smtplib loop sending the last run's messages again, over one connection: the
+    best of `loops` loops (the stricter reference on a noisy machine)."""
     import email.policy
 
     from django.core.mail import EmailMultiAlternatives
@@ -250,11 +252,17 @@ def smtplib_rate(server) -> float:
             message.attach_alternative(row.body_html, "text/html")
         payloads.append((row.from_email, [row.to], message.message(policy=email.policy.SMTP).as_bytes()))
     assert len(payloads) == NOTIFIED, len(payloads)
-    started = time.perf_counter()
-    with smtplib.SMTP(server.host, server.port) as smtp:
-        for sender, recipients, payload in payloads:
-            smtp.sendmail(sender, recipients, payload)
-    return NOTIFIED / (time.perf_counter() - started)
+    rates = []
+    for _loop in range(loops):
+        with smtplib.SMTP(server.host, server.port, local_hostname="bench.test") as smtp:
+            # The clock starts once the connection is open and greeted: the sink can take from a few milliseconds to
+            # over a second to greet a new client after a busy spell, which is not the sending this loop measures.
+            smtp.ehlo_or_helo_if_needed()
+            started = time.perf_counter()
+            for sender, recipients, payload in payloads:
+                smtp.sendmail(sender, recipients, payload)
+            rates.append(NOTIFIED / (time.perf_counter() - started))
+    return max(rates)
 
 
 PROFILE_CHUNKS = 2  # notification chunks profiled in-process (CHUNK_SIZE each)

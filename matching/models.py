@@ -156,8 +156,12 @@ class Notification(models.Model):
         INACTIVE_USER = "inactive_user", _("Compte désactivé")
         STRUCTURE_WITHDRAWN = "structure_out", _("Structure archivée ou qui ne veut plus d'appels d'offres")
 
-    tender = models.ForeignKey(Tender, on_delete=models.CASCADE, related_name="matching_notifications")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="tender_notifications")
+    # No index of their own: the (tender, user) constraint and matching_notif_user_idx (user, status) lead with them.
+    # Ten indexes to update per row were two too many for a 5,000-recipient dispatch.
+    tender = models.ForeignKey(Tender, on_delete=models.CASCADE, related_name="matching_notifications", db_index=False)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="tender_notifications", db_index=False
+    )
     structure = models.ForeignKey(
         Structure, null=True, blank=True, on_delete=models.CASCADE, related_name="tender_notifications"
     )

@@ -67,7 +67,13 @@ def _route_takes_a_key(path: str) -> bool:
     return False
 
 
+@lru_cache(maxsize=4096)
 def is_personal_link(url: str) -> bool:
+    """Cached: an email carries the same site links over and over (only its personal ones differ)."""
+    return _is_personal_link(url)
+
+
+def _is_personal_link(url: str) -> bool:
     parts = urlsplit(url.replace("&amp;", "&"))
     if any(_looks_random(segment) for segment in parts.path.split("/") if segment):
         return True
@@ -88,10 +94,20 @@ def redact(text: str, *, extra: Iterable[str] = ()) -> str:
     """`text` with every personal link, and every `extra` value, replaced by "[lien personnel masqué]"."""
     if not text:
         return text
-    replacement = mask()
+    replacement = None
     for value in _clean_extra(extra):
-        text = text.replace(value, replacement)
-    return URL_RE.sub(lambda match: replacement if is_personal_link(match.group(0)) else match.group(0), text)
+        if value in text:
+            replacement = replacement or mask()
+            text = text.replace(value, replacement)
+
+    def masked(match: re.Match) -> str:
+        nonlocal replacement
+        if not is_personal_link(match.group(0)):
+            return match.group(0)
+        replacement = replacement or mask()
+        return replacement
+
+    return URL_RE.sub(masked, text)
 
 
 def redact_headers(headers: Mapping[str, str], *, extra: Iterable[str] = ()) -> dict[str, str]:

@@ -7,12 +7,14 @@ The pattern
    caller's transaction. If the business transaction rolls back, the email never existed.
 2. **A task on commit.** The same call registers ``transaction.on_commit(...)`` which queues
    ``outbox.tasks.send_email(id)`` (or ``send_emails(ids)`` in chunks for ``queue_emails``). Tasks take ids only.
-   If the broker is down at that moment, the error is logged and the row simply stays ``queued``.
+   If the broker is down at that moment, the error is logged and the row simply stays ``queued``. A worker that
+   writes a chunk of alerts sends it itself instead, once committed (``queue_emails(send=outbox.tasks.send_now)``).
 3. **The task locks, sends, records.** ``send_emails`` locks the queued rows with
    ``SELECT ... FOR UPDATE SKIP LOCKED OF outbox_outboxemail``, skips rows already sent (or locked by another
-   sender), opens ONE SMTP connection through ``django.core.mail.mailers["default"]``, sends each row and marks
-   it ``sent`` in the same transaction. The row lock is held while talking to SMTP (bounded batches of
-   ``LOCK_BATCH`` rows), so a second run, or a concurrent run, of the same task finds nothing left to send.
+   sender), sends each row over the worker's SMTP connection (``django.core.mail.mailers["default"]``, kept open
+   from one task to the next: ``outbox.tasks.KeptMailer``) and marks it ``sent`` in the same transaction. The row
+   lock is held while talking to SMTP (bounded batches of ``LOCK_BATCH`` rows), so a second run, or a concurrent
+   run, of the same task finds nothing left to send.
 4. **Retries with back-off.** A transient failure (connection refused or lost, 4xx reply) counts an attempt,
    pushes ``next_attempt_at`` and retries the task with exponential back-off; after ``MAX_ATTEMPTS`` attempts,
    or at once on a permanent 5xx reply, the row is ``failed``, visible in the admin, where staff can
@@ -45,8 +47,8 @@ from __future__ import annotations
 import json
 import logging
 import re
-from collections.abc import Iterable, Mapping, Sequence
-from datetime import timedelta
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from datetime import datetime, timedelta
 from decimal import Decimal
 from functools import partial
 from secrets import token_hex
@@ -65,12 +67,13 @@ from django.utils import timezone, translation
 from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString
 
+from ess2024.bulk import insert_objects
 from outbox.models import OutboxEmail
 from outbox.redaction import contains_secret, redact, redact_headers
 
 logger = logging.getLogger(__name__)
 
-# Ids per send_emails task queued by queue_emails / requeue_stale / requeue_failed (one SMTP connection each).
+# Ids per send_emails task queued by queue_emails / requeue_stale / requeue_failed.
 CHUNK_SIZE = 100
 # Rows whose body the retention purge empties per transaction.
 PURGE_CHUNK = 1000
@@ -337,7 +340,9 @@ def queue_email(
 
 
 @transaction.atomic
-def queue_emails(emails: Iterable[Mapping[str, Any]]) -> list[OutboxEmail]:
+def queue_emails(
+    emails: Iterable[Mapping[str, Any]], *, send: Callable[[list[OutboxEmail]], Any] | None = None
+) -> list[OutboxEmail]:
     """Bulk ``queue_email``: each item holds ``queue_email``'s keyword arguments.
 
     An item may also name its ``personal`` context values (``["first_name", "tender.structure"]``): the items of
@@ -345,8 +350,11 @@ def queue_emails(emails: Iterable[Mapping[str, Any]]) -> list[OutboxEmail]:
     per tender for a chunk of alerts instead of one per person, with the same result.
 
     Returns the rows in the order given (for a ``dedupe_key`` already used, the existing row). The new rows are
-    inserted in one statement per batch and sent on commit by ``send_emails`` tasks of ``CHUNK_SIZE`` ids, each
-    over one SMTP connection.
+    inserted in one statement per batch and sent on commit by ``send_emails`` tasks of ``CHUNK_SIZE`` ids.
+
+    ``send``: a worker that wants to send its chunk itself (``outbox.tasks.send_now``) passes the function called
+    on commit with the new rows, instead of queuing tasks: no trip through the broker, no second read of the
+    bodies. It runs after the commit (``robust``: an error is logged, the rows stay queued for the sweep).
     """
     items = [dict(item) for item in emails]
     keys = [item.get("dedupe_key") for item in items if item.get("dedupe_key")]
@@ -388,33 +396,38 @@ def queue_emails(emails: Iterable[Mapping[str, Any]]) -> list[OutboxEmail]:
         (new_keyed if key else new_plain).append(email)
         result.append(key or email)
 
-    OutboxEmail.objects.bulk_create(new_plain, batch_size=1000)
+    _stored(new_plain, insert_objects(new_plain))
     new_ids = [email.pk for email in new_plain]
     if new_keyed:
-        # A concurrent transaction may insert the same key meanwhile: ON CONFLICT DO NOTHING, then read back.
-        OutboxEmail.objects.bulk_create(new_keyed, batch_size=1000, ignore_conflicts=True)
-        # Read back only the ids (and the Message-ID telling our rows from a concurrent insert's): the rows we built
-        # are the rows stored, bodies included, so they need not travel back from the database.
-        stored = {
-            key: (pk, headers)
-            for key, pk, headers in OutboxEmail.objects.filter(
-                dedupe_key__in=[email.dedupe_key for email in new_keyed]
-            ).values_list("dedupe_key", "pk", "headers")
-        }
+        # A concurrent transaction may insert the same key meanwhile: ON CONFLICT DO NOTHING. The rows we built are the
+        # rows stored, bodies included: only their ids come back; the others' rows are read.
+        ours = dict(insert_objects(new_keyed, ignore_conflicts=True, returning=("dedupe_key", "id")))
         theirs = []
         for email in new_keyed:
-            pk, headers = stored[email.dedupe_key]
-            if (headers or {}).get("Message-ID") == email.headers.get("Message-ID"):
-                email.pk = pk
-                email._state.adding, email._state.db = False, OutboxEmail.objects.db  # as a fetched row
+            if email.dedupe_key in ours:
+                _stored([email], [(ours[email.dedupe_key],)])
                 existing[email.dedupe_key] = email
+                new_ids.append(email.pk)
             else:
                 theirs.append(email.dedupe_key)
         if theirs:
-            existing.update({email.dedupe_key: email for email in OutboxEmail.objects.filter(dedupe_key__in=theirs)})
-        new_ids += [stored[e.dedupe_key][0] for e in new_keyed]  # queued twice in a race at worst: still sent once
-    _send_on_commit(sorted(new_ids))
-    return [existing[entry] if isinstance(entry, str) else entry for entry in result]
+            found = list(OutboxEmail.objects.filter(dedupe_key__in=theirs))
+            existing.update({email.dedupe_key: email for email in found})
+            new_ids += [email.pk for email in found]  # queued twice in a race at worst: still sent once
+    rows = [existing[entry] if isinstance(entry, str) else entry for entry in result]
+    if send is None:
+        _send_on_commit(sorted(new_ids))
+    elif new_ids:
+        wanted = set(new_ids)
+        transaction.on_commit(partial(send, [row for row in rows if row.pk in wanted]), robust=True)
+    return rows
+
+
+def _stored(emails: Sequence[OutboxEmail], ids: Sequence[tuple]) -> None:
+    """The built rows as saved ones: their id, and the state of a row read from the database."""
+    for email, (pk,) in zip(emails, ids, strict=True):
+        email.pk = pk
+        email._state.adding, email._state.db = False, OutboxEmail.objects.db
 
 
 @transaction.atomic
@@ -456,17 +469,21 @@ def redact_error(error: str, *, email: OutboxEmail | None = None) -> str:
 
 
 @transaction.atomic
-def forget_secrets(*, ids: Iterable[int], locked: Sequence[OutboxEmail] | None = None) -> int:
+def forget_secrets(
+    *, ids: Iterable[int], locked: Sequence[OutboxEmail] | None = None, sent_at: datetime | None = None
+) -> list[int]:
     """Replace the body and headers of the sensitive rows among `ids` that are sent or failed by their masked form.
 
     Called by the worker in the transaction that records the sending (outbox/tasks.py); safe to call twice.
     `locked`: the rows as the caller holds them, locked in its transaction and just sent or finally failed (the
-    worker), so they need not be read again; without it they are read and locked here. Returns the number of rows
-    changed.
+    worker), so they need not be read again; without it they are read and locked here. `sent_at`: the `locked` rows
+    were just sent, and the same UPDATE records it (status, time, attempt). Returns the ids of the rows changed.
     """
     ids = list(ids)
     if not ids:
-        return 0
+        return []
+    if sent_at is not None and locked is None:
+        raise ValueError("forget_secrets(sent_at=...) records rows the caller holds: pass them as `locked`")
     if locked is not None:
         wanted = set(ids)
         rows = [row for row in locked if row.pk in wanted and row.sensitive and row.secrets_removed_at is None]
@@ -478,13 +495,13 @@ def forget_secrets(*, ids: Iterable[int], locked: Sequence[OutboxEmail] | None =
             .order_by("pk")
         )
     if rows:
-        _write_masked(rows, now=timezone.now())
-    return len(rows)
+        _write_masked(rows, now=timezone.now(), sent_at=sent_at)
+    return [row.pk for row in rows]
 
 
-def _write_masked(rows: Sequence[OutboxEmail], *, now) -> None:
+def _write_masked(rows: Sequence[OutboxEmail], *, now, sent_at=None) -> None:
     """One UPDATE … FROM (VALUES …) for the rows' masked bodies and headers (`bulk_update`'s CASE per row and field
-    cost more than the sending itself for a chunk of alerts)."""
+    cost more than the sending itself for a chunk of alerts); with `sent_at`, the rows are recorded as sent too."""
     table = connection.ops.quote_name(OutboxEmail._meta.db_table)
     values, params = [], []
     for row in rows:
@@ -492,12 +509,15 @@ def _write_masked(rows: Sequence[OutboxEmail], *, now) -> None:
         values.append("(%s::bigint, %s::text, %s::text, %s::jsonb)")
         params += [row.pk, form["body_text"], form["body_html"], json.dumps(form["headers"])]
     assignments = "body_text = v.body_text, body_html = v.body_html, headers = v.headers"
+    if sent_at is not None:
+        assignments += ", status = %s, sent_at = %s, attempts = o.attempts + 1"
     rows_sql = ", ".join(values)
     # Only the table name and placeholders are formatted in; the values are parameters.
     sql = f"UPDATE {table} AS o SET {assignments}, secret_values = '[]'::jsonb, secrets_removed_at = %s "  # noqa: S608
     sql += f"FROM (VALUES {rows_sql}) AS v(id, body_text, body_html, headers) WHERE o.id = v.id"
+    sent = [OutboxEmail.Status.SENT, sent_at] if sent_at is not None else []
     with connection.cursor() as cursor:
-        cursor.execute(sql, [now, *params])
+        cursor.execute(sql, [*sent, now, *params])
 
 
 def body_retention_cutoff(now=None):

@@ -7,12 +7,16 @@ from __future__ import annotations
 
 import logging
 import smtplib
+import threading
+import time
 from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from functools import partial
 
 from celery import shared_task
+from celery.signals import worker_process_shutdown, worker_shutdown
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, mailers
 from django.core.mail.backends.smtp import EmailBackend as SMTPBackend
@@ -145,11 +149,16 @@ def _record(rows: list[OutboxEmail], results: dict[int, tuple[str, bool] | None]
     """Write what happened to the locked rows, with one UPDATE per distinct outcome."""
     now = timezone.now()
     sent = [pk for pk, result in results.items() if result is None]
-    if sent:
-        OutboxEmail.objects.filter(pk__in=sent).update(
+    # A sensitive row just sent is recorded as sent and loses its link in one UPDATE (one new row version, not two).
+    forgotten = forget_secrets(
+        ids=[row.pk for row in rows if row.sensitive and row.pk in set(sent)], locked=rows, sent_at=now
+    )
+    plain = sorted(set(sent) - set(forgotten))
+    if plain:
+        OutboxEmail.objects.filter(pk__in=plain).update(
             status=OutboxEmail.Status.SENT, sent_at=now, attempts=F("attempts") + 1
         )
-        outcome.sent += sent
+    outcome.sent += sent
     groups: dict[tuple, list[int]] = defaultdict(list)
     for row in rows:
         result = results.get(row.pk)
@@ -172,32 +181,89 @@ def _record(rows: list[OutboxEmail], results: dict[int, tuple[str, bool] | None]
             status=status, attempts=attempts, last_error=error, next_attempt_at=next_attempt_at
         )
         logger.warning("Outbox: %s email(s) not sent (%s, attempt %s): %s", len(pks), status, attempts, error)
-    # Sent or finally failed: a sensitive row's link is removed now, in the transaction that records it (the rows
-    # are the ones this transaction locked and sent: no need to read them again).
-    done = set(sent) | {pk for pk, result in results.items() if result is not None and pk in outcome.failed}
-    forget_secrets(ids=[row.pk for row in rows if row.sensitive and row.pk in done], locked=rows)
+    # Finally failed: a sensitive row's link is removed now too, in the transaction that records it (the rows are the
+    # ones this transaction locked: no need to read them again).
+    failed = set(outcome.failed)
+    forget_secrets(ids=[row.pk for row in rows if row.sensitive and row.pk in failed], locked=rows)
 
 
-def deliver(email_ids: list[int]) -> Outcome:
-    """Send the queued rows among `email_ids` over one connection of the default mailer; each at most once.
+class KeptMailer(threading.local):
+    """The default mailer of this worker thread, its SMTP connection kept open from one task to the next.
+
+    Opening a connection (TCP, then TLS and AUTH on a real relay, the greeting of a busy server) costs more than
+    sending a message: a worker sending chunk after chunk keeps one. It is replaced when the MAILERS setting
+    changes, closed when unused for OUTBOX_SMTP_IDLE seconds (60; checked at the next task: relays drop idle
+    clients, Postfix after 300 s) or when the worker stops, and dropped on a connection error (`_send_one` opens it
+    again once per message).
+    """
+
+    mailer = None
+    key = None
+    last_used = 0.0
+
+    def get(self):
+        key = repr(getattr(settings, "MAILERS", None))
+        idle = time.monotonic() - self.last_used > getattr(settings, "OUTBOX_SMTP_IDLE", 60)
+        if self.mailer is not None and (key != self.key or idle):
+            self.close()
+        if self.mailer is None:
+            self.mailer, self.key = mailers["default"], key
+        return self.mailer
+
+    def done(self) -> None:
+        self.last_used = time.monotonic()
+
+    def close(self) -> None:
+        if self.mailer is not None:
+            _close(self.mailer)
+        self.mailer = self.key = None
+
+
+kept_mailer = KeptMailer()
+
+
+@worker_process_shutdown.connect
+@worker_shutdown.connect
+def _close_kept_mailer(**kwargs) -> None:
+    kept_mailer.close()
+
+
+# What deliver() reads again of a row this process has just written (`known`): its state, not its body.
+STATE_FIELDS = ("pk", "status", "attempts", "next_attempt_at", "secrets_removed_at")
+
+
+def _lock(ids: list[int], known: Mapping[int, OutboxEmail]) -> list[OutboxEmail]:
+    """Lock the queued rows among `ids` (FOR UPDATE SKIP LOCKED). Rows in `known` are read for their state only
+    and come back as the known objects, brought up to date; the others are read whole."""
+    rows = OutboxEmail.objects.queued().filter(pk__in=ids).select_for_update(skip_locked=True, of=("self",))
+    if not all(pk in known for pk in ids):
+        return list(rows.order_by("pk"))
+    locked = []
+    for state in rows.only(*STATE_FIELDS).order_by("pk"):
+        row = known[state.pk]
+        for name in STATE_FIELDS[1:]:
+            setattr(row, name, getattr(state, name))
+        locked.append(row)
+    return locked
+
+
+def deliver(email_ids: list[int], *, known: Iterable[OutboxEmail] = ()) -> Outcome:
+    """Send the queued rows among `email_ids` over the worker's SMTP connection (KeptMailer); each at most once.
 
     Rows already sent or failed, or locked by another sender, are skipped. Rows are locked (FOR UPDATE SKIP
-    LOCKED) in batches of LOCK_BATCH, sent, and marked in the same transaction.
+    LOCKED) in batches of LOCK_BATCH, sent, and marked in the same transaction. `known`: rows as this process has
+    just stored them, whose bodies need not be read again.
     """
+    known = {row.pk: row for row in known}
     ids = sorted({int(pk) for pk in email_ids})
     outcome = Outcome()
-    mailer = mailers["default"]
+    mailer = kept_mailer.get()
     writer = MessageWriter()
     try:
         for start in range(0, len(ids), LOCK_BATCH):
             interruption = None
             with transaction.atomic():
-                rows = list(
-                    OutboxEmail.objects.queued()
-                    .filter(pk__in=ids[start : start + LOCK_BATCH])
-                    .select_for_update(skip_locked=True, of=("self",))
-                    .order_by("pk")
-                )
+                rows = _lock(ids[start : start + LOCK_BATCH], known)
                 results: dict[int, tuple[str, bool] | None] = {}
                 try:
                     for row in rows:
@@ -210,8 +276,30 @@ def deliver(email_ids: list[int]) -> Outcome:
                 _record(rows, results, outcome)
             if interruption is not None:
                 raise interruption
-    finally:
-        _close(mailer)
+    except BaseException:
+        kept_mailer.close()  # a connection in an unknown state (a time limit mid-message): not kept
+        raise
+    kept_mailer.done()
+    return outcome
+
+
+def send_now(rows: Sequence[OutboxEmail]) -> Outcome:
+    """Send rows this process has just queued and committed, at once, over this worker's connection (passed to
+    ``queue_emails(send=...)`` by the alert emails: the worker that renders a chunk sends it).
+
+    Rows that met a transient failure go to a ``send_emails`` task after their back-off; if even that cannot be
+    queued (broker down), they stay queued and the sweep (``requeue_stale``) sends them.
+    """
+    outcome = deliver([row.pk for row in rows], known=rows)
+    if outcome.retry:
+        try:
+            send_emails.apply_async(args=[outcome.retry], countdown=outcome.countdown)
+        except Exception as error:  # kombu.OperationalError, redis.ConnectionError, OSError...
+            if send_emails.app.conf.task_always_eager:
+                raise
+            logger.warning(
+                "Outbox: could not queue the retry of %s email(s), the sweep will: %r", len(outcome.retry), error
+            )
     return outcome
 
 

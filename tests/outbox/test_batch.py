@@ -74,11 +74,11 @@ def test_forget_secrets_on_rows_held_by_the_caller_masks_only_those_done(email_t
         status=OutboxEmail.Status.SENT, attempts=1, sent_at=timezone.now()
     )
 
-    assert forget_secrets(ids=[rows[0].pk, rows[1].pk], locked=rows) == 2
+    assert len(forget_secrets(ids=[rows[0].pk, rows[1].pk], locked=rows)) == 2
 
     masked, queued = OutboxEmail.objects.get(pk=rows[0].pk), OutboxEmail.objects.get(pk=rows[2].pk)
     assert "desabonnement" not in masked.body_text + masked.body_html + str(masked.headers)
     assert masked.body_text.endswith("Se désabonner : [lien personnel masqué]\n")
     assert masked.secrets_removed_at is not None and masked.secret_values == []
     assert "desabonnement" in queued.body_text and queued.secrets_removed_at is None
-    assert forget_secrets(ids=[rows[0].pk]) == 0  # already done: safe twice
+    assert forget_secrets(ids=[rows[0].pk]) == []  # already done: safe twice

@@ -164,8 +164,40 @@ def test_same_dedupe_key_in_two_concurrent_transactions_gives_one_row():
     assert len(mail.outbox) == 1
 
 
+@pytest.mark.django_db(transaction=True)
+def test_the_same_keys_in_two_concurrent_bulk_calls_give_one_row_each():
+    barrier = threading.Barrier(2, timeout=10)
+    results, errors = [], []
+    items = [
+        {"to": f"personne{n}@exemple.fr", "template": "demo/emails/hello", "context": CONTEXT, "dedupe_key": f"k{n}"}
+        for n in range(3)
+    ]
+
+    def worker():
+        try:
+            with transaction.atomic():
+                barrier.wait()  # both transactions are open before either inserts
+                results.append([email.pk for email in queue_emails(items)])
+                time.sleep(0.3)  # the other transaction reaches its INSERT while this one is still open
+        except Exception as error:  # reported below
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert errors == []
+    assert len(results) == 2 and results[0] == results[1]
+    assert OutboxEmail.objects.count() == 3
+    assert sorted(message.to[0] for message in mail.outbox) == [item["to"] for item in items]  # each sent once
+
+
 @pytest.mark.django_db
-def test_queue_emails_in_bulk_sends_in_chunks_over_one_connection_each(
+def test_queue_emails_in_bulk_sends_in_chunks_over_the_kept_connection(
     smtp_server, django_capture_on_commit_callbacks, django_assert_max_num_queries
 ):
     OutboxEmail.objects.create(to="deja@exemple.fr", subject="Déjà là", body_text="x", dedupe_key="k-0")
@@ -191,7 +223,7 @@ def test_queue_emails_in_bulk_sends_in_chunks_over_one_connection_each(
 
     received = smtp_server.wait_for(150)
     assert sorted(smtp_server.recipients()) == sorted(item["to"] for item in items[1:])
-    assert smtp_server.connections == 2  # 150 new rows: chunks of 100 and 50, one connection each
+    assert smtp_server.connections == 1  # 150 new rows: chunks of 100 and 50, over the worker's kept connection
     assert "Personne 7" in next(m for m in received if m["To"] == "personne7@exemple.fr")["Subject"]
     assert OutboxEmail.objects.sent().count() == 150
     assert OutboxEmail.objects.get(dedupe_key="k-0").status == OutboxEmail.Status.QUEUED  # not ours to send here

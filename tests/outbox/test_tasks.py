@@ -2,18 +2,24 @@ import threading
 from datetime import timedelta
 
 import pytest
+from celery.signals import task_prerun, worker_shutdown
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from outbox.models import OutboxEmail
-from outbox.services import queue_email
-from outbox.tasks import deliver, requeue_stale, retry_delay, send_email, send_emails
+from outbox.services import queue_email, queue_emails
+from outbox.tasks import deliver, kept_mailer, requeue_stale, retry_delay, send_email, send_emails, send_now
 
 TEMPLATES = {
     "demo/emails/notice_subject.txt": "Avis n° {{ number }}",
     "demo/emails/notice_body.txt": "Bonjour,\nL'avis n° {{ number }} : {{ SITE_URL }}/avis/{{ number }}/\n",
     "demo/emails/notice_body.html": '<p>L\'avis <a href="{{ SITE_URL }}/avis/{{ number }}/">n° {{ number }}</a></p>',
 }
+
+
+def notice(number):
+    return {"template": "demo/emails/notice", "context": {"number": number}}
 
 
 @pytest.fixture(autouse=True)
@@ -99,6 +105,82 @@ def test_a_connection_closed_by_the_server_is_opened_again(smtp_server, django_c
     assert smtp_server.connections == 4
     assert sorted(smtp_server.recipients()) == sorted(email.to for email in emails)
     assert set(OutboxEmail.objects.values_list("attempts", flat=True)) == {1}
+
+
+@pytest.mark.django_db
+def test_the_worker_keeps_its_connection_from_one_task_to_the_next(smtp_server, django_capture_on_commit_callbacks):
+    emails = queue_without_sending(django_capture_on_commit_callbacks, count=3)
+
+    for email in emails:
+        assert send_email.delay(email.pk).get() == {"sent": 1, "failed": 0, "retry": 0}
+
+    assert smtp_server.connections == 1
+    assert sorted(smtp_server.recipients()) == sorted(email.to for email in emails)
+
+
+@pytest.mark.django_db
+def test_a_kept_connection_the_server_dropped_meanwhile_is_opened_again(
+    smtp_server, django_capture_on_commit_callbacks
+):
+    first, second = queue_without_sending(django_capture_on_commit_callbacks, count=2)
+    send_email.delay(first.pk).get()
+    smtp_server.messages_per_connection = 1  # the relay now closes the connection kept since (421)
+
+    assert send_email.delay(second.pk).get() == {"sent": 1, "failed": 0, "retry": 0}
+
+    assert smtp_server.connections == 2
+    assert OutboxEmail.objects.get(pk=second.pk).attempts == 1
+
+
+@pytest.mark.django_db
+def test_an_idle_connection_is_replaced_and_a_stopping_worker_closes_it(
+    smtp_server, settings, django_capture_on_commit_callbacks
+):
+    first, second = queue_without_sending(django_capture_on_commit_callbacks, count=2)
+    send_email.delay(first.pk).get()
+    settings.OUTBOX_SMTP_IDLE = 0  # any pause between two tasks is now too long
+
+    send_email.delay(second.pk).get()
+
+    assert smtp_server.connections == 2
+    assert kept_mailer.mailer is not None
+    worker_shutdown.send(sender=None)
+    assert kept_mailer.mailer is None
+
+
+@pytest.mark.django_db
+def test_a_chunk_sent_by_its_writer_takes_no_task_and_reads_no_body_again(
+    smtp_server, django_capture_on_commit_callbacks
+):
+    tasks = []
+    task_prerun.connect(record := lambda sender=None, **kwargs: tasks.append(sender.name), weak=False)
+    try:
+        with django_capture_on_commit_callbacks(execute=False) as callbacks:
+            emails = queue_emails([{"to": f"personne{n}@exemple.fr", **notice(n)} for n in range(1, 4)], send=send_now)
+        with CaptureQueriesContext(connection) as queries:
+            for callback in callbacks:
+                callback()
+    finally:
+        task_prerun.disconnect(record)
+
+    assert tasks == []
+    assert not [query["sql"] for query in queries if "body_text" in query["sql"] and "SELECT" in query["sql"]]
+    assert sorted(smtp_server.recipients()) == sorted(email.to for email in emails)
+    assert set(OutboxEmail.objects.values_list("status", "attempts")) == {("sent", 1)}
+
+
+@pytest.mark.django_db
+def test_a_transient_failure_of_a_chunk_sent_by_its_writer_is_retried_by_a_task(
+    smtp_server, django_capture_on_commit_callbacks
+):
+    smtp_server.refuse(451, "Boîte pleine", times=1)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        (email,) = queue_emails([{"to": "personne1@exemple.fr", **notice(1)}], send=send_now)
+
+    email.refresh_from_db()
+    assert (email.status, email.attempts, email.last_error) == ("sent", 2, "451 Boîte pleine")
+    assert smtp_server.recipients() == ["personne1@exemple.fr"]
 
 
 def run_in_threads(target, count=2):
@@ -279,4 +361,4 @@ def test_requeue_stale_works_in_bounded_chunks_and_does_not_requeue_twice(
     for callback in callbacks:
         callback()
     assert sorted(smtp_server.recipients()) == sorted(email.to for email in emails)
-    assert smtp_server.connections == 3
+    assert smtp_server.connections == 1  # three tasks, the worker's one kept connection
