@@ -223,6 +223,8 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # Email bodies (other than personal links, which go as soon as the email has left) are kept this many days, then
 # emptied by the beat task outbox.tasks.purge_old_bodies; the row's metadata stays.
 OUTBOX_BODY_RETENTION_DAYS = env.int("OUTBOX_BODY_RETENTION_DAYS", default=90)
+# Seconds a worker keeps its SMTP connection open unused between two tasks (outbox.tasks.KeptMailer).
+OUTBOX_SMTP_IDLE = env.int("OUTBOX_SMTP_IDLE", default=60)
 # Development only: the folder of the emails `make run`'s SMTP server caught, listed at /dev/courriels/
 # (ess2024/devmail.py). settings_dev sets it; here it stays None, so production has neither the pages nor the banner.
 DEVMAIL_DIR = None

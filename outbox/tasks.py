@@ -150,10 +150,11 @@ def _record(rows: list[OutboxEmail], results: dict[int, tuple[str, bool] | None]
     now = timezone.now()
     sent = [pk for pk, result in results.items() if result is None]
     # A sensitive row just sent is recorded as sent and loses its link in one UPDATE (one new row version, not two).
+    just_sent = set(sent)
     forgotten = forget_secrets(
-        ids=[row.pk for row in rows if row.sensitive and row.pk in set(sent)], locked=rows, sent_at=now
+        ids=[row.pk for row in rows if row.sensitive and row.pk in just_sent], locked=rows, sent_at=now
     )
-    plain = sorted(set(sent) - set(forgotten))
+    plain = sorted(just_sent - set(forgotten))
     if plain:
         OutboxEmail.objects.filter(pk__in=plain).update(
             status=OutboxEmail.Status.SENT, sent_at=now, attempts=F("attempts") + 1
@@ -203,7 +204,7 @@ class KeptMailer(threading.local):
 
     def get(self):
         key = repr(getattr(settings, "MAILERS", None))
-        idle = time.monotonic() - self.last_used > getattr(settings, "OUTBOX_SMTP_IDLE", 60)
+        idle = time.monotonic() - self.last_used > settings.OUTBOX_SMTP_IDLE
         if self.mailer is not None and (key != self.key or idle):
             self.close()
         if self.mailer is None:

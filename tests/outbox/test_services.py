@@ -136,18 +136,19 @@ def test_dedupe_key_returns_the_existing_row_and_queues_nothing(django_capture_o
     assert len(mail.outbox) == 1
 
 
-@pytest.mark.django_db(transaction=True)
-def test_same_dedupe_key_in_two_concurrent_transactions_gives_one_row():
+def in_two_concurrent_transactions(queue_something):
+    """Run `queue_something()` in two threads, each in its own transaction, both open before either inserts, each
+    still open while the other inserts. -> (what each returned, the errors raised)"""
     barrier = threading.Barrier(2, timeout=10)
-    pks, errors = [], []
+    results, errors = [], []
 
     def worker():
         try:
             with transaction.atomic():
-                barrier.wait()  # both transactions are open before either inserts
-                pks.append(queue(dedupe_key="concurrent").pk)
+                barrier.wait()
+                results.append(queue_something())
                 time.sleep(0.3)  # the other transaction reaches its INSERT while this one is still open
-        except Exception as error:  # reported below
+        except Exception as error:  # reported by the caller
             errors.append(error)
         finally:
             connection.close()
@@ -157,6 +158,12 @@ def test_same_dedupe_key_in_two_concurrent_transactions_gives_one_row():
         thread.start()
     for thread in threads:
         thread.join()
+    return results, errors
+
+
+@pytest.mark.django_db(transaction=True)
+def test_same_dedupe_key_in_two_concurrent_transactions_gives_one_row():
+    pks, errors = in_two_concurrent_transactions(lambda: queue(dedupe_key="concurrent").pk)
 
     assert errors == []
     assert len(pks) == 2 and pks[0] == pks[1]
@@ -166,29 +173,12 @@ def test_same_dedupe_key_in_two_concurrent_transactions_gives_one_row():
 
 @pytest.mark.django_db(transaction=True)
 def test_the_same_keys_in_two_concurrent_bulk_calls_give_one_row_each():
-    barrier = threading.Barrier(2, timeout=10)
-    results, errors = [], []
     items = [
         {"to": f"personne{n}@exemple.fr", "template": "demo/emails/hello", "context": CONTEXT, "dedupe_key": f"k{n}"}
         for n in range(3)
     ]
 
-    def worker():
-        try:
-            with transaction.atomic():
-                barrier.wait()  # both transactions are open before either inserts
-                results.append([email.pk for email in queue_emails(items)])
-                time.sleep(0.3)  # the other transaction reaches its INSERT while this one is still open
-        except Exception as error:  # reported below
-            errors.append(error)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    results, errors = in_two_concurrent_transactions(lambda: [email.pk for email in queue_emails(items)])
 
     assert errors == []
     assert len(results) == 2 and results[0] == results[1]
