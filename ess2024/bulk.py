@@ -22,13 +22,6 @@ from django.db import connection
 BATCH = 1000  # rows per statement
 
 
-def model_columns(model) -> list[tuple[str, str]]:
-    """Every concrete column of the model but its primary key, with its PostgreSQL type."""
-    return [
-        (field.column, field.db_type(connection)) for field in model._meta.concrete_fields if not field.primary_key
-    ]
-
-
 def insert_objects(objects: Sequence, *, ignore_conflicts: bool = False, returning: Sequence[str] = ("id",)):
     """Insert unsaved model instances of one model, every column as the instance holds it (no defaults, no
     `pre_save`); returns the `returning` columns of the rows inserted, in the order given."""

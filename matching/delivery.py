@@ -59,8 +59,6 @@ logger = logging.getLogger(__name__)
 
 # Notification ids per send_notifications task.
 CHUNK_SIZE = 200
-# Rows written per INSERT.
-INSERT_BATCH = 1000
 # Saved searches read per batch when a tender is published.
 SEARCH_BATCH = 500
 # How far back the sweep looks for publications that were never dispatched.
