@@ -4,6 +4,7 @@ import pytest
 from django.utils import timezone
 
 from ess2024.bulk import insert_objects, insert_rows
+from matching.delivery import NOTIFICATION_COLUMNS
 from matching.models import Notification
 from outbox.models import OutboxEmail
 from tests.accounts.factories import UserFactory
@@ -55,21 +56,11 @@ def test_ignored_conflicts_leave_the_existing_row_and_return_only_the_new_ones()
 @pytest.mark.django_db
 def test_arrays_json_nulls_and_choices_go_in_as_values():
     tender, user = TenderFactory(), UserFactory()
-    columns = [
-        ("tender_id", "bigint"),
-        ("user_id", "bigint"),
-        ("source", "text"),
-        ("channel", "text"),
-        ("score", "smallint"),
-        ("reasons", "jsonb"),
-        ("topic_ids", "bigint[]"),
-        ("status", "text"),
-        ("skip_reason", "text"),
-        ("created_at", "timestamptz"),
-    ]
     row = (
         tender.pk,
         user.pk,
+        None,
+        None,
         Notification.Source.SAVED_SEARCH,
         "immediate",
         None,
@@ -80,8 +71,9 @@ def test_arrays_json_nulls_and_choices_go_in_as_values():
         timezone.now(),
     )
 
-    insert_rows(Notification, columns, [row])
+    insert_rows(Notification, NOTIFICATION_COLUMNS, [row])
 
     stored = Notification.objects.get(tender=tender, user=user)
     assert (stored.source, stored.score, stored.topic_ids) == ("saved_search", None, [3, 4])
+    assert stored.structure_id is None and stored.saved_search_id is None
     assert stored.reasons == ["Il correspond à votre recherche « déchets »."]
